@@ -1,0 +1,1 @@
+"""Built-in backends. The bundled NumPy engine lives in `reference_impl`."""

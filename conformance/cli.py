@@ -1,0 +1,51 @@
+"""The ``autograd-conformance`` command.
+
+    autograd-conformance [--backend NAME ...] [pytest arguments]   run the specs
+    autograd-conformance clauses                                  list clauses and their specs
+
+Running the specs is pytest with the shipped specs as the test path: every extra
+argument goes straight to pytest, and the exit code is pytest's.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance import listing
+
+
+def specs_dir() -> Path:
+    """Where the specs are: inside the package when installed from a wheel, else the checkout's."""
+    packaged = Path(__file__).with_name("specs")
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "specs"
+
+
+def run_specs(pytest_args: list[str]) -> int:
+    specs = specs_dir()
+    # Rooting at the specs' parent gives the same test ids ("specs/test_x.py::...") whether
+    # the suite runs from a checkout or from site-packages; the cache stays in the cwd.
+    return int(
+        pytest.main(
+            ["--rootdir", str(specs.parent), "-o", f"cache_dir={os.getcwd()}/.pytest_cache", str(specs), *pytest_args]
+        )
+    )
+
+
+COMMANDS = {
+    "clauses": lambda args: listing.main(specs_dir(), args),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in COMMANDS:
+        return COMMANDS[args[0]](args[1:])
+    return run_specs(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""A readable NumPy autograd engine with PyTorch semantics: the bundled reference backend."""

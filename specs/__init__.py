@@ -1,0 +1,1 @@
+"""The executable specs: one file per area of the clause catalogue."""
