@@ -5,8 +5,9 @@ when it fails, says what was checked, what was expected and what the backend gav
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 

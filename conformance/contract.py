@@ -15,8 +15,9 @@ optional feature, or a new optional keyword, bumps the minor one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -30,8 +31,7 @@ FEATURES: dict[str, str] = {
     ),
     "data_attribute": "Tensor.data, the untracked alias, readable and assignable (clauses DATA-*).",
     "autograd_grad": (
-        "autograd.grad, backward(create_graph=..., inputs=...) and higher-order "
-        "gradients (clauses AG-*)."
+        "autograd.grad, backward(create_graph=..., inputs=...) and higher-order gradients (clauses AG-*)."
     ),
     "inplace": (
         "In-place operations on tensors in a graph (add_, mul_, setitem, detach_) and the "
@@ -53,8 +53,7 @@ FEATURES: dict[str, str] = {
         "floor and round give zero gradients (RG-4)."
     ),
     "subgradient_conventions": (
-        "PyTorch's choice of derivative at kinks and ties: relu, clamp, abs, sqrt, "
-        "max, maximum (CHAIN-5)."
+        "PyTorch's choice of derivative at kinks and ties: relu, clamp, abs, sqrt, max, maximum (CHAIN-5)."
     ),
 }
 """Optional features a backend may declare, with the members and clauses each one covers."""
@@ -239,18 +238,71 @@ class Backend(Protocol):
 
 
 BACKEND_MEMBERS: tuple[str, ...] = (
-    "name", "version", "features", "float32", "float64", "int64", "autograd", "to_numpy",
-    "tensor", "arange", "ones", "zeros", "ones_like", "zeros_like", "dot", "matmul",
-    "exp", "log", "sigmoid", "relu", "tanh", "no_grad", "is_grad_enabled",
+    "name",
+    "version",
+    "features",
+    "float32",
+    "float64",
+    "int64",
+    "autograd",
+    "to_numpy",
+    "tensor",
+    "arange",
+    "ones",
+    "zeros",
+    "ones_like",
+    "zeros_like",
+    "dot",
+    "matmul",
+    "exp",
+    "log",
+    "sigmoid",
+    "relu",
+    "tanh",
+    "no_grad",
+    "is_grad_enabled",
 )
 """Members every backend must have; checked when the backend is loaded."""
 
 TENSOR_MEMBERS: tuple[str, ...] = (
-    "shape", "dtype", "grad", "requires_grad", "is_leaf", "grad_fn", "requires_grad_",
-    "backward", "detach", "item", "numel", "zero_", "add_", "mul_", "sum", "mean", "norm",
-    "exp", "pow", "mm", "t", "clamp",
-    "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
-    "__rtruediv__", "__pow__", "__matmul__", "__neg__", "__lt__", "__gt__", "__getitem__",
-    "__iadd__", "__isub__", "__imul__",
+    "shape",
+    "dtype",
+    "grad",
+    "requires_grad",
+    "is_leaf",
+    "grad_fn",
+    "requires_grad_",
+    "backward",
+    "detach",
+    "item",
+    "numel",
+    "zero_",
+    "add_",
+    "mul_",
+    "sum",
+    "mean",
+    "norm",
+    "exp",
+    "pow",
+    "mm",
+    "t",
+    "clamp",
+    "__add__",
+    "__radd__",
+    "__sub__",
+    "__rsub__",
+    "__mul__",
+    "__rmul__",
+    "__truediv__",
+    "__rtruediv__",
+    "__pow__",
+    "__matmul__",
+    "__neg__",
+    "__lt__",
+    "__gt__",
+    "__getitem__",
+    "__iadd__",
+    "__isub__",
+    "__imul__",
 )
 """Members every tensor must have; checked on a probe tensor when the backend is loaded."""

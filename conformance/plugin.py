@@ -59,7 +59,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = [f"autograd-conformance {conformance.__version__}, contract {CONTRACT_VERSION}"]
     for backend in config.stash[_backends_key]:
-        lines.append(f"backend {backend.name} {backend.version}; features: {', '.join(sorted(backend.features)) or 'none'}")
+        lines.append(
+            f"backend {backend.name} {backend.version}; features: {', '.join(sorted(backend.features)) or 'none'}"
+        )
     profile = config.getoption("hypothesis_profile", None) or "(chosen when specs are collected)"
     lines.append(f"hypothesis profile: {config.stash.get(_profile_key, profile)}")
     return lines
