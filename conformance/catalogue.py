@@ -41,6 +41,7 @@ AREAS = {
 }
 
 _C = Clause
+# fmt: off  (one clause per row reads as a table; the formatter would split each into five lines)
 CLAUSES: dict[str, Clause] = {
     c.id: c
     for c in [
@@ -356,6 +357,12 @@ CLAUSES: dict[str, Clause] = {
             "In the model x2 = x1·w1, y = x2·w2, y.backward(g) gives the leaves x1, w1, w2 the chain-rule gradients and leaves x2, y without .grad.",
         ),
         _C(
+            "CHAIN-7",
+            "core",
+            "chain_rule",
+            "For any expression graph over the contract's operations, including reused intermediates (fan-out, diamonds), every leaf's gradient is the derivative found by finite differences.",
+        ),
+        _C(
             "BC-1",
             "core",
             "broadcasting",
@@ -479,6 +486,7 @@ CLAUSES: dict[str, Clause] = {
         ),
     ]
 }
+# fmt: on
 del _C
 
 LEFT_OUT: dict[str, str] = {

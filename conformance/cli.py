@@ -24,15 +24,16 @@ def specs_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "specs"
 
 
-def run_specs(pytest_args: list[str]) -> int:
+def spec_run_args(pytest_args: list[str]) -> list[str]:
+    """The pytest arguments that run the shipped specs with ``pytest_args`` added."""
     specs = specs_dir()
     # Rooting at the specs' parent gives the same test ids ("specs/test_x.py::...") whether
     # the suite runs from a checkout or from site-packages; the cache stays in the cwd.
-    return int(
-        pytest.main(
-            ["--rootdir", str(specs.parent), "-o", f"cache_dir={os.getcwd()}/.pytest_cache", str(specs), *pytest_args]
-        )
-    )
+    return ["--rootdir", str(specs.parent), "-o", f"cache_dir={os.getcwd()}/.pytest_cache", str(specs), *pytest_args]
+
+
+def run_specs(pytest_args: list[str]) -> int:
+    return int(pytest.main(spec_run_args(pytest_args)))
 
 
 COMMANDS = {

@@ -88,8 +88,12 @@ def check(torch) -> Check:
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     marker = item.get_closest_marker("clause")
+    if marker is None:
+        return
+    # Reports (and JUnit XML) carry the clause, so every consumer can attribute results.
+    item.user_properties.append(("clause", marker.args[0]))
     callspec = getattr(item, "callspec", None)
-    if marker is None or callspec is None or "torch" not in callspec.params:
+    if callspec is None or "torch" not in callspec.params:
         return
     backend = callspec.params["torch"]
     lacking = [f for f in marker.kwargs.get("features", ()) if f not in backend.features]
