@@ -15,7 +15,15 @@ from conformance.contract import Backend
 
 
 class ConformanceFailure(AssertionError):
-    """A backend's behaviour differs from the clause under test."""
+    """A backend's behaviour differs from a clause.
+
+    ``clause`` names the violated clause when it is not the one the spec is marked with
+    (a stateful spec checks many clauses); reports then attribute the failure to it.
+    """
+
+    def __init__(self, message: str, clause: str | None = None) -> None:
+        super().__init__(message)
+        self.clause = clause
 
 
 def _show(value: Any) -> str:
@@ -24,9 +32,9 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def fail(what: str, expected: Any, actual: Any) -> None:
+def fail(what: str, expected: Any, actual: Any, clause: str | None = None) -> None:
     """Raise a `ConformanceFailure` showing both values."""
-    raise ConformanceFailure(f"{what}\n  expected: {_show(expected)}\n  actual:   {_show(actual)}")
+    raise ConformanceFailure(f"{what}\n  expected: {_show(expected)}\n  actual:   {_show(actual)}", clause)
 
 
 class Check:
