@@ -1,0 +1,112 @@
+"""Repro snippets: a failing spec as a standalone Python program for one backend.
+
+The snippet loads the backend by the name given to ``--backend``, binds ``torch`` and
+``check`` as the fixtures do, assigns the values hypothesis drew (the falsifying example,
+for property specs), then runs the spec's body. Running it raises the spec's failure.
+Names the body takes from its spec module are imported from it, so the snippet runs
+wherever the specs can be imported (a checkout, or an installed suite).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+FIXTURES = ("torch", "check")
+
+
+def spec_function(test: Callable) -> Callable:
+    """The spec as written: under ``@given``, hypothesis keeps it as ``.hypothesis.inner_test``."""
+    handle = getattr(test, "hypothesis", None)
+    return handle.inner_test if handle is not None else test
+
+
+def record_drawn_arguments(test: Callable, drawn: dict[str, Any]) -> Callable[[], None]:
+    """Make the property spec ``test`` store the arguments of each call in ``drawn``.
+
+    Hypothesis calls ``.hypothesis.inner_test`` (a documented extension point) once per
+    example and last with the shrunk falsifying example, so ``drawn`` ends up holding it.
+    Returns the function that undoes the wrapping.
+    """
+    handle = test.hypothesis
+    inner = handle.inner_test
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        drawn.clear()
+        drawn.update(kwargs)
+        return inner(*args, **kwargs)
+
+    handle.inner_test = recording
+
+    def restore() -> None:
+        handle.inner_test = inner
+
+    return restore
+
+
+def literal(value: Any) -> str:
+    """Python source that rebuilds ``value``."""
+    if isinstance(value, np.ndarray):
+        return f"numpy.array({value.tolist()!r}, dtype=numpy.{value.dtype})"
+    if isinstance(value, np.generic):
+        return f"numpy.{value.dtype}({value.item()!r})"
+    return repr(value)
+
+
+def snippet(test: Callable, backend_name: str, nodeid: str, clause: str, drawn: dict[str, Any]) -> str:
+    """The standalone program reproducing ``test`` (a spec function) on ``backend_name``."""
+    function = spec_function(test)
+    module = inspect.getmodule(function)
+    body = _body_source(function)
+    used = _names(body)
+    assignments = [f"{name} = {literal(value)}" for name, value in drawn.items() if name not in FIXTURES]
+    lines = [
+        f"# Reproduces {nodeid} (clause {clause}); run it with python, from where the specs import.",
+        *_imports(module, used - set(drawn) - set(FIXTURES)),
+        *(["import numpy"] if any("numpy." in a for a in assignments) else []),
+        "from conformance.check import Check",
+        "from conformance.registry import load_backend",
+        "",
+        f"torch = load_backend({backend_name!r})",
+        "check = Check(torch)",
+    ]
+    if assignments:
+        lines += ["# the values hypothesis drew (its falsifying example)", *assignments]
+    return "\n".join(lines) + "\n\n" + body
+
+
+def _body_source(function: Callable) -> str:
+    """The function's statements, without decorators, signature or docstring, dedented."""
+    source = textwrap.dedent(inspect.getsource(function))
+    definition = ast.parse(source).body[0]
+    statements = definition.body
+    if isinstance(statements[0], ast.Expr) and isinstance(getattr(statements[0], "value", None), ast.Constant):
+        statements = statements[1:] or statements  # the docstring
+    lines = source.splitlines()
+    return textwrap.dedent("\n".join(lines[statements[0].lineno - 1 : definition.end_lineno])) + "\n"
+
+
+def _names(source: str) -> set[str]:
+    return {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
+
+
+def _imports(module: Any, needed: set[str]) -> list[str]:
+    """The module's own import lines for ``needed`` names, and an import from the module for its definitions."""
+    tree = ast.parse(inspect.getsource(module))
+    lines = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound = {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+            if bound & needed:
+                lines.append(ast.unparse(node))
+                needed = needed - bound
+    from_module = sorted(name for name in needed if hasattr(module, name) and not hasattr(builtins, name))
+    if from_module:
+        lines.append(f"from {module.__name__} import {', '.join(from_module)}")
+    return lines
