@@ -2,6 +2,8 @@
 
     autograd-conformance [--backend NAME ...] [pytest arguments]   run the specs
     autograd-conformance clauses                                  list clauses and their specs
+    autograd-conformance report A.json B.json [-o OUT.html]       clauses × backends matrix of runs
+    autograd-conformance broken-matrix [pytest arguments]         clauses × broken backends (checkout only)
 
 Running the specs is pytest with the shipped specs as the test path: every extra
 argument goes straight to pytest, and the exit code is pytest's.
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance import listing
+from conformance import listing, report
 
 
 def specs_dir() -> Path:
@@ -36,8 +38,17 @@ def run_specs(pytest_args: list[str]) -> int:
     return int(pytest.main(spec_run_args(pytest_args)))
 
 
+def broken_matrix(args: list[str]) -> int:
+    # Imported on use: it imports this module for spec_run_args.
+    from conformance import broken_matrix
+
+    return broken_matrix.main(args)
+
+
 COMMANDS = {
     "clauses": lambda args: listing.main(specs_dir(), args),
+    "report": report.main,
+    "broken-matrix": broken_matrix,
 }
 
 

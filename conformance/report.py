@@ -6,12 +6,16 @@ The JSON is versioned by `SCHEMA`; a change that drops or renames a field bumps 
 
 from __future__ import annotations
 
+import argparse
 import html
 import json
+import sys
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 import conformance
 from conformance import catalogue
@@ -196,3 +200,36 @@ def matrix_html(reports: dict[str, dict[str, Any]]) -> str:
 
 def _first_failure(clause: dict[str, Any]) -> str:
     return next((s["message"] for s in clause["specs"] if s["status"] == "failed"), "")
+
+
+def main(argv: list[str]) -> int:
+    """``autograd-conformance report A.json B.json ... [-o OUT.md] [-o OUT.html]``."""
+    parser = argparse.ArgumentParser(
+        prog="autograd-conformance report",
+        description="Set the JSON reports of several runs (--conformance-report) side by side: clauses × backends.",
+    )
+    parser.add_argument("reports", nargs="+", metavar="REPORT.json")
+    parser.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        default=[],
+        metavar="OUT",
+        help="write the matrix to OUT: HTML if it ends in .html, else Markdown; repeatable (default: Markdown on stdout)",
+    )
+    options = parser.parse_args(argv)
+    try:
+        reports = {path: load(path) for path in options.reports}
+    except ReportError as exc:
+        print(f"ERROR: autograd-conformance report: {exc}", file=sys.stderr)
+        return int(pytest.ExitCode.USAGE_ERROR)
+    write_matrix(reports, options.output)
+    return 0
+
+
+def write_matrix(reports: dict[str, dict[str, Any]], outputs: list[str]) -> None:
+    """The matrix to each of ``outputs`` (HTML for .html, else Markdown), or as Markdown on stdout."""
+    if not outputs:
+        print(matrix_markdown(reports), end="")
+    for out in map(Path, outputs):
+        out.write_text(matrix_html(reports) if out.suffix == ".html" else matrix_markdown(reports), encoding="utf-8")

@@ -1,0 +1,70 @@
+"""Every spec failure carries a standalone snippet that reproduces it on that backend."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.spec_runs import PARTIAL_ENGINE, ROOT, load_json, run_shipped_specs
+
+PROPERTY_SPEC = """
+    from hypothesis import given, strategies as st
+
+    from conformance import spec
+
+    @spec("CHAIN-4", source="catalogue")
+    @given(value=st.floats(min_value=1.0, max_value=8.0))
+    def test_dot_of_one_element(torch, check, value):
+        x = torch.tensor([value], requires_grad=True)
+        torch.dot(x, x).backward()
+        check.close(x.grad, [2 * value], "x.grad of dot(x, x)", rtol=1e-6, atol=0)
+"""
+
+
+def repros(report_path: Path) -> list[str]:
+    report = load_json(report_path)
+    return [s["repro"] for b in report["backends"] for c in b["clauses"].values() for s in c["specs"] if s["repro"]]
+
+
+def run_snippet(snippet: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", snippet], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_snippet_of_a_failing_spec_raises_the_same_failure(pytester: pytest.Pytester) -> None:
+    result = run_shipped_specs(pytester, "--backend", PARTIAL_ENGINE, "--conformance-report", "r.json")
+    result.stdout.fnmatch_lines(
+        ["*- repro snippet -*", "torch = load_backend('tests.broken.wrong_dot_derivative:backend')"]
+    )
+    (snippet,) = repros(pytester.path / "r.json")
+    ran = run_snippet(snippet, ROOT)
+    assert ran.returncode == 1
+    assert "ConformanceFailure: x.grad after y.backward(), which is 4x" in ran.stderr
+    assert "actual:   [0., 2., 4., 6.]" in ran.stderr
+
+
+def test_snippet_of_a_property_spec_assigns_the_falsifying_example(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_property=textwrap.dedent(PROPERTY_SPEC))
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    pytester.runpytest(
+        "--backend",
+        PARTIAL_ENGINE,
+        "--hypothesis-profile",
+        "ci",
+        "-p",
+        "no:cacheprovider",
+        "--conformance-report",
+        "r.json",
+    )
+    (snippet,) = repros(pytester.path / "r.json")
+    # Hypothesis shrinks to the smallest failing value, and the snippet assigns it.
+    assert "value = 1.0\n" in snippet
+    assert "from hypothesis" not in snippet, "imports the body does not use are left out"
+    ran = run_snippet(snippet, pytester.path)
+    assert ran.returncode == 1
+    assert "ConformanceFailure: x.grad of dot(x, x)" in ran.stderr and "actual:   [1.]" in ran.stderr
