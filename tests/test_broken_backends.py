@@ -9,7 +9,7 @@ import pkgutil
 import pytest
 
 import tests.broken
-from conformance.cli import spec_run_args
+from conformance.cli import main, spec_run_args
 
 BROKEN_BACKENDS = sorted(module.name for module in pkgutil.iter_modules(tests.broken.__path__))
 
@@ -51,3 +51,10 @@ def test_every_specified_clause_is_broken_by_some_backend(pytester: pytest.Pytes
     specified = set(outcomes_by_clause(pytester, "torch"))
     broken = set().union(*(importlib.import_module(f"tests.broken.{m}").backend.breaks for m in BROKEN_BACKENDS))
     assert specified - broken == set(), f"clauses with specs but no broken backend: {sorted(specified - broken)}"
+
+
+def test_broken_matrix_shows_each_broken_backend_failing_its_clauses(capsys: pytest.CaptureFixture[str]) -> None:
+    """The printer behind `autograd-conformance broken-matrix`, on the dot spec's file only."""
+    assert main(["broken-matrix", "-p", "no:cacheprovider", "-k", "test_chain_rule"]) == 0
+    out = capsys.readouterr().out
+    assert "| CHAIN-4 | core |" in out and "broken-wrong-dot-derivative: breaks CHAIN-4: ok" in out
