@@ -105,7 +105,7 @@ import torch
 
 __version__ = "0-stand-in"
 f32, f64, i64 = torch.float32, torch.float64, torch.int64
-paused, is_recording, inner = torch.no_grad, torch.is_grad_enabled, torch.dot
+paused, is_recording, inner, backprop_all = torch.no_grad, torch.is_grad_enabled, torch.dot, torch.autograd.backward
 
 
 class Node(torch.Tensor):

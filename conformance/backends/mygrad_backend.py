@@ -211,6 +211,11 @@ def _constant(requires_grad: bool | None) -> bool | None:
     return None if requires_grad is None else not requires_grad
 
 
+def _shape(shape: tuple) -> tuple:
+    # torch takes ones(2, 3) and ones((2, 3)); mygrad takes the tuple.
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
 def tensor(data: Any, requires_grad: bool | None = None, dtype: Any = None) -> Tensor:
     array = np.asarray(to_numpy(data) if isinstance(data, Tensor) else data)
     return Tensor(mg.tensor(array, dtype=_default_dtype(array, dtype), constant=_constant(requires_grad)))
@@ -222,11 +227,11 @@ def arange(end: float, requires_grad: bool | None = None, dtype: Any = None) -> 
 
 
 def ones(*shape: int, requires_grad: bool | None = None, dtype: Any = None) -> Tensor:
-    return Tensor(mg.ones(shape, dtype=dtype or float32, constant=_constant(requires_grad)))
+    return Tensor(mg.ones(_shape(shape), dtype=dtype or float32, constant=_constant(requires_grad)))
 
 
 def zeros(*shape: int, requires_grad: bool | None = None, dtype: Any = None) -> Tensor:
-    return Tensor(mg.zeros(shape, dtype=dtype or float32, constant=_constant(requires_grad)))
+    return Tensor(mg.zeros(_shape(shape), dtype=dtype or float32, constant=_constant(requires_grad)))
 
 
 def ones_like(t: Tensor) -> Tensor:
