@@ -93,12 +93,13 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         # Asking for what tinygrad does anyway is a no-op; anything else cannot be translated.
         if requires_grad and not self.requires_grad:
-            what = (
-                "an integer tensor"
-                if not self._t.is_floating_point()
-                else "a device-less constant (what Tensor.arange gives, and Tensor(x) for 0-d x)"
-            )
-            raise _lacks(f"never gives a gradient to {what} and has no requires_grad flag to ask for one")
+            if not self._t.is_floating_point():
+                what = "an integer tensor"
+            elif self._t.shape == ():
+                what = "a 0-d tensor made from a number (Tensor(3.0) is a device-less constant)"
+            else:
+                what = "a device-less constant (what Tensor.arange makes)"
+            raise _lacks(f"never gives a gradient to {what}, and has no requires_grad flag to ask for one")
         if not requires_grad and self.requires_grad:
             raise _lacks("has no requires_grad flag: every float tensor on a device receives a gradient")
         return self
