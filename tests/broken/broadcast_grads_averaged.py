@@ -1,0 +1,39 @@
+"""Gradients of broadcast inputs are averaged over the broadcast dimensions instead of summed."""
+
+import torch
+
+from tests.broken import derive
+
+ELEMENTWISE = {"add", "sub", "mul", "div", "__radd__", "__rsub__", "__rmul__", "__rtruediv__"}
+
+
+class _AveragingExpand(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, t, shape):
+        ctx.shape = t.shape
+        return t.expand(shape).clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        copies = grad.numel() // max(1, torch.Size(ctx.shape).numel())
+        return grad.sum_to_size(ctx.shape) / copies, None  # wrong on purpose: no division
+
+
+class _Tensor(torch.Tensor):
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        tensors = [a for a in args if isinstance(a, torch.Tensor)]
+        if getattr(func, "__name__", None) in ELEMENTWISE and len(tensors) == 2 and torch.is_grad_enabled():
+            shape = torch.broadcast_shapes(*(t.shape for t in tensors))
+            with torch._C.DisableTorchFunctionSubclass():
+                args = tuple(_expanded(a, shape) for a in args)
+        return super().__torch_function__(func, types, args, kwargs)
+
+
+def _expanded(arg, shape):
+    if isinstance(arg, torch.Tensor) and arg.requires_grad and arg.shape != shape:
+        return _AveragingExpand.apply(arg, shape)
+    return arg
+
+
+backend = derive("broadcast-grads-averaged", breaks={"BC-1"}, tensor_type=_Tensor)

@@ -1,0 +1,20 @@
+"""mul's rule was copy-pasted for the second operand without swapping the factors:
+d(a·b)/db comes out as b instead of a, which is right only when a and b are the same tensor."""
+
+import torch
+
+from tests.broken import derive
+
+
+class _Tensor(torch.Tensor):
+    def __mul__(self, other):
+        a, b = self, torch.as_tensor(other, dtype=self.dtype)
+        # The value is a·b (plus b·b - b·b, exactly 0). The gradient is b for a, right, and
+        # b for b, wrong: built from ordinary ops so in-place changes of the result stay legal.
+        wrong_for_b = torch.mul(b, b.detach()) - torch.mul(b, b).detach()
+        return torch.mul(a, b.detach()) + wrong_for_b
+
+    __rmul__ = __mul__
+
+
+backend = derive("mul-rule-copy-paste", breaks={"CHAIN-1", "CHAIN-2", "CHAIN-6", "BC-1", "AG-5"}, tensor_type=_Tensor)
