@@ -42,7 +42,8 @@ def verdicts(run: dict, backends: dict[str, object]) -> list[str]:
     """One line per broken backend: does it fail exactly the clauses it breaks?"""
     lines = []
     for entry in run["backends"]:
-        breaks = set(backends[entry["requested_as"]].breaks)
+        # With a selection (-k), judge only the clauses whose specs ran.
+        breaks = set(backends[entry["requested_as"]].breaks) & set(entry["clauses"])
         failed = {c for c, clause in entry["clauses"].items() if clause["status"] == FAILED}
         missed, extra = sorted(breaks - failed), sorted(failed - breaks)
         verdict = "ok" if not (missed or extra) else f"MISMATCH: passes {missed}, also fails {extra}"
