@@ -27,15 +27,17 @@ FEATURES: dict[str, str] = {
     "retain_grad": "Tensor.retain_grad() and Tensor.retains_grad (clauses LEAF-4, HOOK-3).",
     "hooks": (
         "Tensor.register_hook, Tensor.register_post_accumulate_grad_hook and the "
-        "grad_fn node hooks register_prehook / register_hook (clauses HOOK-*)."
+        "grad_fn node hooks register_prehook / register_hook, each returning a handle "
+        "with .remove() (clauses HOOK-*)."
     ),
     "data_attribute": "Tensor.data, the untracked alias, readable and assignable (clauses DATA-*).",
     "autograd_grad": (
         "autograd.grad, backward(create_graph=..., inputs=...) and higher-order gradients (clauses AG-*)."
     ),
     "inplace": (
-        "In-place operations on tensors in a graph (add_, mul_, setitem, detach_) and the "
-        "version counter Tensor._version (clauses VER-*, DET-4, DET-5, NG-3, RG-5)."
+        "In-place operations on tensors in a graph (add_, mul_, setitem, detach_), integer "
+        "indexing giving views, and the version counter Tensor._version "
+        "(clauses VER-*, DET-4, DET-5, NG-3, RG-5)."
     ),
     "nonleaf_grad_warning": "Reading .grad of a non-leaf warns with a UserWarning (LEAF-3).",
     "grad_assignment_checks": "Assigning .grad validates type, shape and dtype (ACC-5).",
@@ -53,7 +55,8 @@ FEATURES: dict[str, str] = {
         "floor and round give zero gradients (RG-4)."
     ),
     "subgradient_conventions": (
-        "PyTorch's choice of derivative at kinks and ties: relu, clamp, abs, sqrt, max, maximum (CHAIN-5)."
+        "PyTorch's choice of derivative at kinks and ties, with the Tensor methods "
+        "abs(), maximum(other) and max() (whole tensor) besides relu and clamp (CHAIN-5)."
     ),
 }
 """Optional features a backend may declare, with the members and clauses each one covers."""
