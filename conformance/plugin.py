@@ -124,8 +124,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         lines.append(
             f"backend {backend.name} {backend.version}; features: {', '.join(sorted(backend.features)) or 'none'}"
         )
-    profile = config.getoption("hypothesis_profile", None) or "(chosen when specs are collected)"
-    lines.append(f"hypothesis profile: {config.stash.get(_profile_key, profile)}")
+    profile = profiles.chosen(config.getoption("hypothesis_profile", None))
+    examples = config.getoption("max_examples")
+    lines.append(f"hypothesis profile: {profile}" + (f", max examples {examples}" if examples else ""))
     return lines
 
 

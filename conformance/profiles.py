@@ -16,9 +16,14 @@ settings.register_profile("ci", max_examples=50, derandomize=True, print_blob=Tr
 settings.register_profile("thorough", max_examples=500, **_common)
 
 
+def chosen(profile: str | None) -> str:
+    """The profile the specs run under: the one asked for, else ``ci`` on CI, else ``fast``."""
+    return profile or ("ci" if os.environ.get("CI", "").lower() in {"1", "true", "yes"} else "fast")
+
+
 def activate(profile: str | None, max_examples: int | None) -> str:
-    """Load ``profile`` (or the default), overriding its example count if asked; return its name."""
-    name = profile or ("ci" if os.environ.get("CI", "").lower() in {"1", "true", "yes"} else "fast")
+    """Load the `chosen` profile, overriding its example count if asked; return its name."""
+    name = chosen(profile)
     settings.load_profile(name)
     if max_examples is not None:
         settings.register_profile(f"{name}+max_examples", settings(max_examples=max_examples))
