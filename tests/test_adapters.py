@@ -96,7 +96,11 @@ def test_engine_conforms_exactly_as_its_expectations_say(pytester: pytest.Pytest
         *spec_run_args(["--backend", engine, "--xfails-file", str(expectations), "--strict-expectations", *QUIET_RUN])
     )
     failed = [report.nodeid for report in recorder.getfailures()]
-    assert recorder.ret == 0 and not failed, f"{engine}: exit {recorder.ret}, failed {failed}"
+    assert recorder.ret == 0 and not failed, (
+        f"{engine}: exit {recorder.ret}, failed {failed}. If the specs changed, regenerate the file with "
+        f"`autograd-conformance --backend {engine} --hypothesis-profile ci --write-expectations {expectations}`"
+        " and review its diff."
+    )
 
 
 # A stand-in for the guide's imaginary engine: torch under tapegrad's names.
