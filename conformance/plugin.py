@@ -204,7 +204,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.when == "call" and callspec is not None and "torch" in callspec.params:
         backend = callspec.params["torch"]
         requested = next(n for n, b in item.config.stash[_backends_key].items() if b is backend)
-        snippet = repro.snippet(item.obj, requested, item.nodeid, entry.id, item.stash.get(_drawn_key, {}))
+        case = {name: (value, callspec.indices[name]) for name, value in callspec.params.items()}
+        snippet = repro.snippet(item.obj, requested, item.nodeid, entry.id, item.stash.get(_drawn_key, {}), case)
         report.sections.append((results.REPRO_SECTION, snippet))
     return report
 

@@ -1,8 +1,9 @@
 """Repro snippets: a failing spec as a standalone Python program for one backend.
 
 The snippet loads the backend by the name given to ``--backend``, binds ``torch`` and
-``check`` as the fixtures do, assigns the values hypothesis drew (the falsifying example,
-for property specs), then runs the spec's body. Running it raises the spec's failure.
+``check`` as the fixtures do, assigns the spec's parameters (its ``parametrize`` case, and
+for property specs the values hypothesis drew, the falsifying example), then runs the
+spec's body. Running it raises the spec's failure.
 Names the body takes from its spec module are imported from it, so the snippet runs
 wherever the specs can be imported (a checkout, or an installed suite).
 """
@@ -59,23 +60,66 @@ def literal(value: Any) -> str:
     return repr(value)
 
 
-def snippet(test: Callable, backend_name: str, nodeid: str, clause: str, drawn: dict[str, Any]) -> str:
-    """The standalone program reproducing ``test`` (a spec function) on ``backend_name``."""
+def _has_literal(value: Any) -> bool:
+    """Whether `literal` rebuilds ``value`` (a function or a lambda has no source of its own)."""
+    if isinstance(value, (list, tuple)):
+        return all(_has_literal(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, str, np.ndarray, np.generic))
+
+
+def parametrized_value(test: Callable, name: str, index: int) -> Any:
+    """The value of argument ``name`` in case ``index`` of ``test``'s ``parametrize`` mark."""
+    for mark in getattr(test, "pytestmark", []):
+        if mark.name != "parametrize":
+            continue
+        names = mark.args[0]
+        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        if name in names:
+            case = mark.args[1][index]
+            values = case.values if hasattr(case, "values") else (case if len(names) > 1 else (case,))
+            return values[names.index(name)]
+    raise LookupError(f"{test.__name__} has no parametrize mark for {name!r}")
+
+
+def snippet(
+    test: Callable,
+    backend_name: str,
+    nodeid: str,
+    clause: str,
+    drawn: dict[str, Any],
+    case: dict[str, tuple[Any, int]] | None = None,
+) -> str:
+    """The standalone program reproducing ``test`` (a spec function) on ``backend_name``.
+
+    ``case`` maps each ``parametrize`` argument to its (value, index in the mark); values
+    without a literal are looked up in the mark by the snippet itself.
+    """
     function = spec_function(test)
     module = inspect.getmodule(function)
     body = _body_source(function)
     used = _names(body)
+    case = {name: found for name, found in (case or {}).items() if name not in FIXTURES}
+    case_lines = [
+        f"{name} = {literal(value)}"
+        if _has_literal(value)
+        else f"{name} = parametrized_value({test.__name__}, {name!r}, {index})"
+        for name, (value, index) in case.items()
+    ]
     assignments = [f"{name} = {literal(value)}" for name, value in drawn.items() if name not in FIXTURES]
+    looked_up = any("parametrized_value(" in line for line in case_lines)
     lines = [
         f"# Reproduces {nodeid} (clause {clause}); run it with python, from where the specs import.",
-        *_imports(module, used - set(drawn) - set(FIXTURES)),
-        *(["import numpy"] if any("numpy." in a for a in assignments) else []),
+        *_imports(module, used - set(drawn) - set(case) - set(FIXTURES) | ({test.__name__} if looked_up else set())),
+        *(["import numpy"] if any("numpy." in a for a in case_lines + assignments) else []),
         "from conformance.check import Check",
+        *(["from conformance.repro import parametrized_value"] if looked_up else []),
         "from conformance.registry import load_backend",
         "",
         f"torch = load_backend({backend_name!r})",
         "check = Check(torch)",
     ]
+    if case_lines:
+        lines += ["# the spec's parametrized case", *case_lines]
     if assignments:
         lines += ["# the values hypothesis drew (its falsifying example)", *assignments]
     return "\n".join(lines) + "\n\n" + body

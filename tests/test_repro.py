@@ -24,6 +24,21 @@ PROPERTY_SPEC = """
         check.close(x.grad, [2 * value], "x.grad of dot(x, x)", rtol=1e-6, atol=0)
 """
 
+PARAMETRIZED_SPEC = """
+    import pytest
+
+    from conformance import spec
+
+    @spec("CHAIN-4", source="catalogue")
+    @pytest.mark.parametrize(
+        ("product", "factor"), [(lambda torch, x: torch.dot(x, x), 2.0)], ids=["dot"]
+    )
+    def test_product_of_x_with_itself(torch, check, product, factor):
+        x = torch.tensor([3.0], requires_grad=True)
+        product(torch, x).backward()
+        check.equal(x.grad, [factor * 3.0], "x.grad of x·x")
+"""
+
 
 def repros(report_path: Path) -> list[str]:
     report = load_json(report_path)
@@ -68,3 +83,18 @@ def test_snippet_of_a_property_spec_assigns_the_falsifying_example(
     ran = run_snippet(snippet, pytester.path)
     assert ran.returncode == 1
     assert "ConformanceFailure: x.grad of dot(x, x)" in ran.stderr and "actual:   [1.]" in ran.stderr
+
+
+def test_snippet_of_a_parametrized_spec_binds_its_case(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parameters with a literal are assigned; a lambda is looked up in the spec's parametrize mark."""
+    pytester.makepyfile(test_parametrized=textwrap.dedent(PARAMETRIZED_SPEC))
+    monkeypatch.setenv("PYTHONPATH", f"{ROOT}:{pytester.path}")
+    pytester.runpytest("--backend", PARTIAL_ENGINE, "-p", "no:cacheprovider", "--conformance-report", "r.json")
+    (snippet,) = repros(pytester.path / "r.json")
+    assert "factor = 2.0\n" in snippet
+    assert "product = parametrized_value(test_product_of_x_with_itself, 'product', 0)\n" in snippet
+    ran = run_snippet(snippet, pytester.path)
+    assert ran.returncode == 1
+    assert "ConformanceFailure: x.grad of x·x" in ran.stderr and "actual:   [3.]" in ran.stderr
