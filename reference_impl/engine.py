@@ -1,0 +1,80 @@
+"""The graph and the backward pass: topological order, then the chain rule one node at a time.
+
+A `Node` is one recorded op (PyTorch's ``grad_fn``). Each of its inputs is an edge: the
+Node that produced that input, the leaf tensor that accumulates its gradient, or None when
+no gradient flows there. Gradients are whatever the VJPs return (NumPy arrays); the engine
+only adds them up, so it knows nothing of arrays or of any op.
+"""
+
+FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+    "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+    "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
+    "if you need to access saved tensors after calling backward."
+)
+
+
+class Node:
+    """One recorded op: its VJP, the forward values the VJP reads, and where its inputs came from."""
+
+    def __init__(self, name, vjp, saved, inputs):
+        self.name = name
+        self.vjp = vjp  # vjp(g, *saved) -> one gradient per input, None meaning "no gradient"
+        self.saved = saved  # the saved tensors; None once a backward has freed them
+        self.inputs = inputs  # one edge per input: a Node, a leaf tensor, or None
+        self.retained = None  # the tensor this node made, once that tensor calls retain_grad()
+
+    def __repr__(self):
+        return f"<{self.name} node>"
+
+
+def toposort(roots):
+    """Every edge reachable from ``roots``, each one before all the edges it sends gradient to."""
+    order, visited = [], set()
+    stack = [(root, False) for root in roots]
+    while stack:  # depth-first, iterative so that deep graphs do not hit the recursion limit
+        edge, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(edge)  # post-order: after every edge it sends gradient to
+        elif edge not in visited:
+            visited.add(edge)
+            stack.append((edge, True))
+            inputs = edge.inputs if isinstance(edge, Node) else ()
+            stack.extend((edge_in, False) for edge_in in inputs if edge_in is not None)
+    return reversed(order)
+
+
+def backward(roots, grads, retain_graph=False):
+    """Backpropagate ``grads[i]``, the gradient of root edge ``roots[i]``, into every leaf they reach.
+
+    Several roots, or several uses of one tensor, add up. Without ``retain_graph`` each node
+    frees its saved tensors once used, so a later backward through it raises.
+    """
+    total = {}  # edge -> the gradient of its output, summed over every use seen so far
+    for root, g in zip(roots, grads, strict=True):
+        total[root] = g if root not in total else total[root] + g
+
+    # topological order: a node runs only once every use of its output has sent its gradient
+    for edge in toposort(roots):
+        g = total.pop(edge, None)
+        if g is None:
+            continue  # every use of this edge sent None: no gradient flows here
+        if not isinstance(edge, Node):
+            edge._accumulate_grad(g)  # a leaf: .grad = g if .grad is None else .grad + g
+            continue
+        if edge.saved is None:
+            raise RuntimeError(FREED)
+        if edge.retained is not None:
+            edge.retained._accumulate_grad(g)  # retain_grad(): a non-leaf keeping its .grad like a leaf
+
+        # the chain rule: the VJP maps the output's gradient to one gradient per input
+        grads_in = edge.vjp(g, *edge.saved)
+        assert len(grads_in) == len(edge.inputs), (
+            f"{edge.name}: the VJP returned {len(grads_in)} gradients for {len(edge.inputs)} inputs"
+        )
+        for edge_in, g_in in zip(edge.inputs, grads_in, strict=True):
+            if edge_in is not None and g_in is not None:
+                total[edge_in] = g_in if edge_in not in total else total[edge_in] + g_in
+
+        if edge.saved and not retain_graph:
+            edge.saved = None  # PyTorch frees only saved tensors: a node that saved none can run again

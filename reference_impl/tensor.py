@@ -1,0 +1,358 @@
+"""The Tensor: PyTorch's tensor surface over a NumPy array, recording every op into the graph.
+
+An op runs its rule from `ops` on the input arrays; when grad mode is on and an input
+requires grad, the result gets an `engine.Node` as its ``grad_fn``. `backward` checks its
+roots the way PyTorch does, then hands them to `engine.backward`.
+"""
+
+from contextlib import contextmanager
+
+import numpy as np
+
+from reference_impl import engine, ops
+
+LEAF_FLAGS_ONLY = "you can only change requires_grad flags of leaf variables."
+DETACH_HINT = (
+    " If you want to use a computed variable in a subgraph that doesn't require differentiation use "
+    "var_no_grad = var.detach()."
+)
+LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+VIEW_IN_PLACE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+
+_grad_enabled = True
+
+
+@contextmanager
+def no_grad():
+    """A context (also a decorator, ``@no_grad()``) in which results are not recorded and do not require grad."""
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def is_grad_enabled():
+    """False inside `no_grad`, True otherwise."""
+    return _grad_enabled
+
+
+class Tensor:
+    """A NumPy array with PyTorch's autograd attributes; the backend's factories make them."""
+
+    __array_ufunc__ = None  # NumPy defers to the reflected operators: ndarray * tensor is a tensor
+    __hash__ = object.__hash__  # == gives a tensor, so tensors hash by identity, as in PyTorch
+
+    def __init__(self, data, requires_grad=False, grad_fn=None, base=None):
+        self._data = data  # the storage: detach() and views share it
+        self._requires_grad = requires_grad  # a leaf's own flag; a non-leaf always requires grad
+        self._grad_fn = grad_fn
+        self._base = base  # the tensor this one is a view of (integer indexing), or None
+        self._retains_grad = False
+        self.grad = None
+
+    # ***** autograd attributes *****
+
+    @property
+    def requires_grad(self):
+        return self._grad_fn is not None or self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad):
+        if self._grad_fn is not None:
+            raise RuntimeError(LEAF_FLAGS_ONLY if requires_grad else LEAF_FLAGS_ONLY + DETACH_HINT)
+        if requires_grad and self.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
+
+    def requires_grad_(self, requires_grad=True):
+        if self._grad_fn is not None and requires_grad:
+            return self  # a non-leaf requires grad already: PyTorch lets this pass silently
+        if requires_grad and self.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def retain_grad(self):
+        """Keep .grad on this non-leaf as on a leaf; a no-op on leaves."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is not None:
+            self._grad_fn.retained, self._retains_grad = self, True
+
+    def detach(self):
+        return Tensor(self._data)  # don't flow through detach: a new leaf on the same storage, outside the graph
+
+    def backward(self, gradient=None, retain_graph=None):
+        """Accumulate d(self)/d(leaf), weighted by ``gradient`` (needed unless self has one element), into .grad."""
+        backward([self], [gradient], retain_graph)
+
+    def _edge(self):
+        """Where gradient for this tensor goes: its node, itself (a leaf that requires grad), or nowhere."""
+        if self._grad_fn is not None:
+            return self._grad_fn
+        return self if self._requires_grad else None
+
+    def _accumulate_grad(self, g):
+        """The engine's callback: add ``g`` into .grad, which keeps this tensor's dtype and shape."""
+        if self.grad is None:
+            self.grad = Tensor(np.array(g, dtype=self.dtype))  # a copy: .grad never aliases the given gradient
+        else:
+            self.grad._data += g  # in place, as PyTorch does: whoever holds .grad sees the sum
+
+    # ***** values *****
+
+    @property
+    def shape(self):
+        return self._data.shape
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    def numel(self):
+        return self._data.size
+
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        return self._data.item()
+
+    def __bool__(self):
+        if self.numel() != 1:
+            values = "more than one value" if self.numel() else "no values"
+            raise RuntimeError(f"Boolean value of Tensor with {values} is ambiguous")
+        return bool(self._data.item())
+
+    def __float__(self):
+        return float(self._one_element())
+
+    def __int__(self):
+        return int(self._one_element())
+
+    def _one_element(self):
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.item()
+
+    def __repr__(self):
+        flag = f", grad_fn={self._grad_fn!r}" if self._grad_fn else ", requires_grad=True" if self.requires_grad else ""
+        return f"tensor({np.array2string(self._data, separator=', ')}{flag})"
+
+    def _float(self):
+        """Self, or a float32 copy of an integer or boolean tensor (which never requires grad)."""
+        return self if self.dtype.kind == "f" else Tensor(self._data.astype(np.float32))
+
+    # ***** differentiable ops *****
+
+    def __add__(self, other):
+        return _apply(ops.add, self, _lift(other, self))
+
+    def __radd__(self, other):
+        return _apply(ops.add, _lift(other, self), self)
+
+    def __sub__(self, other):
+        return _apply(ops.sub, self, _lift(other, self))
+
+    def __rsub__(self, other):
+        return _apply(ops.sub, _lift(other, self), self)
+
+    def __mul__(self, other):
+        return _apply(ops.mul, self, _lift(other, self))
+
+    def __rmul__(self, other):
+        return _apply(ops.mul, _lift(other, self), self)
+
+    def __truediv__(self, other):
+        return _apply(ops.div, self._float(), _lift(other, self)._float())
+
+    def __rtruediv__(self, other):
+        return _apply(ops.div, _lift(other, self)._float(), self._float())
+
+    def __pow__(self, exponent):
+        return _apply(ops.pow, self, _lift(exponent, self))
+
+    def __rpow__(self, base):
+        return _apply(ops.pow, _lift(base, self), self)
+
+    pow = __pow__
+
+    def __matmul__(self, other):
+        return _apply(ops.matmul, self, _lift(other, self))
+
+    matmul = mm = dot = __matmul__
+
+    def __neg__(self):
+        return _apply(ops.neg, self)
+
+    def __getitem__(self, index):
+        view = _apply(ops.getitem, self, index=_numpy_index(index))
+        view._base = self
+        return view
+
+    def t(self):
+        return _apply(ops.t, self)
+
+    def exp(self):
+        return _apply(ops.exp, self._float())
+
+    def log(self):
+        return _apply(ops.log, self._float())
+
+    def sigmoid(self):
+        return _apply(ops.sigmoid, self._float())
+
+    def tanh(self):
+        return _apply(ops.tanh, self._float())
+
+    def relu(self):
+        return _apply(ops.relu, self)
+
+    def clamp(self, min=None, max=None):
+        return _apply(ops.clamp, self, min=min, max=max)
+
+    def abs(self):
+        return _apply(ops.abs, self)
+
+    __abs__ = abs
+
+    def sum(self, dim=None, keepdim=False):
+        return _apply(ops.sum, self, dim=dim, keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        return _apply(ops.mean, self._float(), dim=dim, keepdim=keepdim)
+
+    def norm(self):
+        return _apply(ops.norm, self._float())
+
+    # ***** comparisons: boolean results, never recorded *****
+
+    def __lt__(self, other):
+        return _apply(ops.lt, self, _lift(other, self))
+
+    def __le__(self, other):
+        return _apply(ops.le, self, _lift(other, self))
+
+    def __gt__(self, other):
+        return _apply(ops.gt, self, _lift(other, self))
+
+    def __ge__(self, other):
+        return _apply(ops.ge, self, _lift(other, self))
+
+    def __eq__(self, other):
+        return _apply(ops.eq, self, _lift(other, self))
+
+    def __ne__(self, other):
+        return _apply(ops.ne, self, _lift(other, self))
+
+    # ***** in-place ops *****
+
+    def add_(self, other):
+        return self._in_place(ops.add, _lift(other, self))
+
+    def mul_(self, other):
+        return self._in_place(ops.mul, _lift(other, self))
+
+    def zero_(self):
+        return self._in_place(ops.zero)
+
+    __iadd__ = add_
+    __imul__ = mul_
+
+    def __isub__(self, other):
+        return self._in_place(ops.sub, _lift(other, self))
+
+    def __setitem__(self, index, value):
+        if _grad_enabled and self.is_leaf and self._requires_grad:
+            raise RuntimeError(VIEW_IN_PLACE)  # PyTorch writes through a view of self
+        self._in_place(ops.setitem, _lift(value, self), index=_numpy_index(index))
+
+    def _in_place(self, rule, *others, **params):
+        """Compute ``rule`` on self and write the result into self's storage, which its aliases share.
+
+        When recorded, self becomes the op's output: a non-leaf whose node takes self's old edge.
+        """
+        if _grad_enabled and self.is_leaf and self._requires_grad:
+            raise RuntimeError(LEAF_IN_PLACE)
+        if _grad_enabled and self._base is not None and self._base.is_leaf and self._base._requires_grad:
+            raise RuntimeError(VIEW_IN_PLACE)
+        before = Tensor(self._data.copy(), grad_fn=self._grad_fn)  # self's old values, for the rule to save
+        result = _apply(rule, before, *others, **params)
+        self._data[...] = result._data
+        if result._grad_fn is not None:
+            if self._retains_grad:
+                self._grad_fn.retained, result._grad_fn.retained = None, self
+            self._grad_fn = result._grad_fn
+        return self
+
+
+def _lift(value, like):
+    """``value`` as a tensor: a Python number next to a float tensor takes its dtype, as in PyTorch."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, int, float)) and (like.dtype.kind == "f" or isinstance(value, float)):
+        return Tensor(np.asarray(value, dtype=like.dtype if like.dtype.kind == "f" else np.float32))
+    return Tensor(np.asarray(value))
+
+
+def _numpy_index(index):
+    """``index`` for NumPy: tensors become arrays, and a trailing ... keeps integer indexing a view."""
+    index = tuple(i._data if isinstance(i, Tensor) else i for i in (index if isinstance(index, tuple) else (index,)))
+    return index if any(i is Ellipsis for i in index) else index + (Ellipsis,)
+
+
+def _apply(rule, *inputs, **params):
+    """Run ``rule`` on the inputs' arrays, promoted to one dtype, and record it as a node when
+    grad mode is on, an input requires grad and the result is a float (as PyTorch records)."""
+    dtypes = [t.dtype for t in inputs]
+    dtype = np.result_type(*([d for d in dtypes if d.kind == "f"] or dtypes))  # a float operand decides
+    with np.errstate(all="ignore"):  # inf and nan are values, as in PyTorch, not warnings
+        out, saved, vjp = rule(*(t._data.astype(dtype, copy=False) for t in inputs), **params)
+    out = np.asarray(out)
+    if _grad_enabled and out.dtype.kind == "f" and any(t.requires_grad for t in inputs):
+        return Tensor(out, grad_fn=engine.Node(rule.__name__, vjp, saved, tuple(t._edge() for t in inputs)))
+    return Tensor(out)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None):
+    """Backpropagate from every tensor in ``tensors`` at once (autograd.backward): their contributions add up."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    elif isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors]
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
+    grads = [_root_gradient(i, t, g) for i, (t, g) in enumerate(zip(tensors, grad_tensors, strict=True))]
+    for i, t in enumerate(tensors):
+        if not t.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    with np.errstate(all="ignore"):
+        engine.backward([t._edge() for t in tensors], grads, retain_graph=bool(retain_graph))
+
+
+def _root_gradient(i, output, gradient):
+    """The gradient backward starts from at ``output``: ``gradient`` of exactly its shape, or 1 if it has one element."""
+    if gradient is None:
+        if output.requires_grad and output.numel() != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return np.ones(output.shape, output.dtype)
+    if gradient.shape != output.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size({list(gradient.shape)}) "
+            f"and output[{i}] has a shape of torch.Size({list(output.shape)})."
+        )
+    return gradient._data.astype(output.dtype)
