@@ -38,7 +38,18 @@ __all__ = [
 ]
 
 name = "reference"
-features = frozenset({"retain_grad"})
+features = frozenset(
+    {
+        "retain_grad",
+        "nonleaf_grad_warning",
+        "grad_assignment_checks",
+        "grad_object_identity",
+        "gradient_dtype_cast",
+        "saved_tensor_freeing",
+        "non_differentiable_ops",
+        "subgradient_conventions",
+    }
+)
 
 float32, float64, int64 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64)
 

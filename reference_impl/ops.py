@@ -62,6 +62,16 @@ def _pow_vjp(g, x, y, out):
     return unbroadcast(dx, x.shape), unbroadcast(dy, y.shape)
 
 
+def maximum(x, y):
+    # d max(x, y) = dx where x > y, dy where y > x; PyTorch splits g in half at ties
+    return np.maximum(x, y), (x, y), _maximum_vjp
+
+
+def _maximum_vjp(g, x, y):
+    share = (x > y) + 0.5 * (x == y)  # x's share of g
+    return unbroadcast(g * share, x.shape), unbroadcast(g * (1 - share), y.shape)
+
+
 def _comparison(compare):
     """A comparison: its boolean result carries no gradient to either side."""
 
@@ -146,6 +156,19 @@ def abs(x):
     return np.abs(x), (x,), lambda g, x: (g * np.sign(x),)
 
 
+def _piecewise_constant(f):
+    """sign, floor, round: flat almost everywhere, so PyTorch gives them zero gradients (not None)."""
+
+    def rule(x):
+        return f(x), (), lambda g: (np.zeros_like(g),)
+
+    rule.__name__ = f.__name__
+    return rule
+
+
+sign, floor, round = map(_piecewise_constant, (np.sign, np.floor, np.round))
+
+
 def zero(x):
     # zero_(): the result is the constant 0, so x gets a zero gradient
     return np.zeros_like(x), (), lambda g: (np.zeros_like(g),)
@@ -171,6 +194,17 @@ def norm(x):
     # d|x| = x·dx / |x|; PyTorch makes it 0 at x = 0
     out = np.sqrt(np.sum(x * x))
     return out, (x, out), lambda g, x, out: (g * np.where(out == 0, 0, x / out),)
+
+
+def max(x):
+    # d(max x) = dx at the maximum; PyTorch splits g evenly between tied maxima
+    out = np.max(x)
+    return out, (x, out), lambda g, x, out: (g * (x == out) / np.sum(x == out),)
+
+
+def argmax(x):
+    # an index: no gradient
+    return np.argmax(x), (), lambda g: (None,)
 
 
 # ***** indexing *****

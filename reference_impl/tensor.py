@@ -5,6 +5,7 @@ requires grad, the result gets an `engine.Node` as its ``grad_fn``. `backward` c
 roots the way PyTorch does, then hands them to `engine.backward`.
 """
 
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -17,6 +18,12 @@ DETACH_HINT = (
     "var_no_grad = var.detach()."
 )
 LEAF_IN_PLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+NONLEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
+    "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+    "you access the leaf Tensor instead."
+)
 VIEW_IN_PLACE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
 _grad_enabled = True
@@ -50,9 +57,30 @@ class Tensor:
         self._grad_fn = grad_fn
         self._base = base  # the tensor this one is a view of (integer indexing), or None
         self._retains_grad = False
-        self.grad = None
+        self._grad = None
 
     # ***** autograd attributes *****
+
+    @property
+    def grad(self):
+        if self._grad is None and self._grad_fn is not None and not self._retains_grad:
+            warnings.warn(NONLEAF_GRAD, UserWarning, stacklevel=2)  # backward fills only leaves' .grad
+        return self._grad
+
+    @grad.setter
+    def grad(self, grad):
+        if grad is not None and not isinstance(grad, Tensor):
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(grad).__name__}")
+        if grad is not None and grad.shape != self.shape:
+            raise RuntimeError(
+                f"attempting to assign a gradient of size '{list(grad.shape)}' to a tensor of size "
+                f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size"
+            )
+        if grad is not None and grad.dtype != self.dtype:
+            raise RuntimeError(
+                f"attempting to assign a gradient with dtype '{grad.dtype}' to a tensor with grad_dtype '{self.dtype}'."
+            )
+        self._grad = grad
 
     @property
     def requires_grad(self):
@@ -98,7 +126,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None):
         """Accumulate d(self)/d(leaf), weighted by ``gradient`` (needed unless self has one element), into .grad."""
-        backward([self], [gradient], retain_graph)
+        backward(self, gradient, retain_graph)
 
     def _edge(self):
         """Where gradient for this tensor goes: its node, itself (a leaf that requires grad), or nowhere."""
@@ -108,10 +136,10 @@ class Tensor:
 
     def _accumulate_grad(self, g):
         """The engine's callback: add ``g`` into .grad, which keeps this tensor's dtype and shape."""
-        if self.grad is None:
-            self.grad = Tensor(np.array(g, dtype=self.dtype))  # a copy: .grad never aliases the given gradient
+        if self._grad is None:
+            self._grad = Tensor(np.array(g, dtype=self.dtype))  # a copy: .grad never aliases the given gradient
         else:
-            self.grad._data += g  # in place, as PyTorch does: whoever holds .grad sees the sum
+            self._grad._data += g  # in place, as PyTorch does: whoever holds .grad sees the sum
 
     # ***** values *****
 
@@ -229,6 +257,27 @@ class Tensor:
 
     __abs__ = abs
 
+    def sign(self):
+        return _apply(ops.sign, self)
+
+    def floor(self):
+        return _apply(ops.floor, self)
+
+    def round(self):
+        return _apply(ops.round, self)
+
+    def maximum(self, other):
+        return _apply(ops.maximum, self, _lift(other, self))
+
+    def max(self):
+        return _apply(ops.max, self)
+
+    def argmax(self):
+        return _apply(ops.argmax, self)
+
+    def long(self):
+        return Tensor(self._data.astype(np.int64))  # an integer result: never requires grad
+
     def sum(self, dim=None, keepdim=False):
         return _apply(ops.sum, self, dim=dim, keepdim=keepdim)
 
@@ -334,9 +383,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None):
         grad_tensors = [None] * len(tensors)
     elif isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors]
+    # PyTorch checks each (tensor, gradient) pair before it compares their numbers
+    grads = [_root_gradient(i, t, g) for i, (t, g) in enumerate(zip(tensors, grad_tensors, strict=False))]
     if len(grad_tensors) != len(tensors):
         raise RuntimeError(f"got {len(tensors)} tensors and {len(grad_tensors)} gradients")
-    grads = [_root_gradient(i, t, g) for i, (t, g) in enumerate(zip(tensors, grad_tensors, strict=True))]
     for i, t in enumerate(tensors):
         if not t.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
@@ -350,6 +400,8 @@ def _root_gradient(i, output, gradient):
         if output.requires_grad and output.numel() != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         return np.ones(output.shape, output.dtype)
+    if not isinstance(gradient, Tensor):
+        raise TypeError(f"gradients can be either Tensors or None, but got {type(gradient).__name__}")
     if gradient.shape != output.shape:
         raise RuntimeError(
             f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size({list(gradient.shape)}) "
