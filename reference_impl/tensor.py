@@ -227,12 +227,16 @@ class Tensor:
         return _apply(ops.neg, self)
 
     def __getitem__(self, index):
-        view = _apply(ops.getitem, self, index=_numpy_index(index))
-        view._base = self
-        return view
+        return self._view(ops.getitem, index=_numpy_index(index))
 
     def t(self):
-        return _apply(ops.t, self)
+        return self._view(ops.t)
+
+    def _view(self, rule, **params):
+        """A result sharing self's storage, as PyTorch's views do (so in-place changes through it reach self)."""
+        view = _apply(rule, self, **params)
+        view._base = self
+        return view
 
     def exp(self):
         return _apply(ops.exp, self._float())
@@ -327,7 +331,8 @@ class Tensor:
     def __setitem__(self, index, value):
         if _grad_enabled and self.is_leaf and self._requires_grad:
             raise RuntimeError(VIEW_IN_PLACE)  # PyTorch writes through a view of self
-        self._in_place(ops.setitem, _lift(value, self), index=_numpy_index(index))
+        value = value if isinstance(value, Tensor) else Tensor(np.asarray(value, self.dtype))  # stored as self's dtype
+        self._in_place(ops.setitem, value, index=_numpy_index(index))
 
     def _in_place(self, rule, *others, **params):
         """Compute ``rule`` on self and write the result into self's storage, which its aliases share.
@@ -340,6 +345,12 @@ class Tensor:
             raise RuntimeError(VIEW_IN_PLACE)
         before = Tensor(self._data.copy(), grad_fn=self._grad_fn)  # self's old values, for the rule to save
         result = _apply(rule, before, *others, **params)
+        if result.shape != self.shape:
+            raise RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(result.shape)}"
+            )
+        if not np.can_cast(result.dtype, self.dtype, "same_kind"):
+            raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output type {self.dtype}")
         self._data[...] = result._data
         if result._grad_fn is not None:
             if self._retains_grad:
@@ -368,8 +379,11 @@ def _apply(rule, *inputs, **params):
     grad mode is on, an input requires grad and the result is a float (as PyTorch records)."""
     dtypes = [t.dtype for t in inputs]
     dtype = np.result_type(*([d for d in dtypes if d.kind == "f"] or dtypes))  # a float operand decides
-    with np.errstate(all="ignore"):  # inf and nan are values, as in PyTorch, not warnings
-        out, saved, vjp = rule(*(t._data.astype(dtype, copy=False) for t in inputs), **params)
+    try:
+        with np.errstate(all="ignore"):  # inf and nan are values, as in PyTorch, not warnings
+            out, saved, vjp = rule(*(t._data.astype(dtype, copy=False) for t in inputs), **params)
+    except ValueError as error:  # shapes that do not broadcast or multiply: PyTorch's RuntimeError
+        raise RuntimeError(str(error)) from error
     out = np.asarray(out)
     if _grad_enabled and out.dtype.kind == "f" and any(t.requires_grad for t in inputs):
         return Tensor(out, grad_fn=engine.Node(rule.__name__, vjp, saved, tuple(t._edge() for t in inputs)))
