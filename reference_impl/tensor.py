@@ -22,7 +22,7 @@ NONLEAF_GRAD = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
     "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
     "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
-    "you access the leaf Tensor instead."
+    "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
 )
 VIEW_IN_PLACE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
 
@@ -51,11 +51,11 @@ class Tensor:
     __array_ufunc__ = None  # NumPy defers to the reflected operators: ndarray * tensor is a tensor
     __hash__ = object.__hash__  # == gives a tensor, so tensors hash by identity, as in PyTorch
 
-    def __init__(self, data, requires_grad=False, grad_fn=None, base=None):
+    def __init__(self, data, requires_grad=False, grad_fn=None):
         self._data = data  # the storage: detach() and views share it
         self._requires_grad = requires_grad  # a leaf's own flag; a non-leaf always requires grad
         self._grad_fn = grad_fn
-        self._base = base  # the tensor this one is a view of (integer indexing), or None
+        self._base = None  # the tensor this one is a view of (indexing, t()), or None
         self._retains_grad = False
         self._grad = None
 
@@ -69,14 +69,17 @@ class Tensor:
 
     @grad.setter
     def grad(self, grad):
-        if grad is not None and not isinstance(grad, Tensor):
+        if grad is None:
+            self._grad = None
+            return
+        if not isinstance(grad, Tensor):
             raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(grad).__name__}")
-        if grad is not None and grad.shape != self.shape:
+        if grad.shape != self.shape:
             raise RuntimeError(
                 f"attempting to assign a gradient of size '{list(grad.shape)}' to a tensor of size "
                 f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size"
             )
-        if grad is not None and grad.dtype != self.dtype:
+        if grad.dtype != self.dtype:
             raise RuntimeError(
                 f"attempting to assign a gradient with dtype '{grad.dtype}' to a tensor with grad_dtype '{self.dtype}'."
             )
