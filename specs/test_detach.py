@@ -28,14 +28,24 @@ SOURCES_REQUIRING_GRAD = dict(
 )
 
 
+def _scalar_graph_result(torch):
+    """(x, y): y = x * x at x = 3, a 0-d non-leaf that requires grad."""
+    x = torch.tensor(3.0, requires_grad=True)
+    return x, x * x
+
+
 @spec("DET-1", source="catalogue")
-@pytest.mark.parametrize("make", **SOURCES_REQUIRING_GRAD)
+@pytest.mark.parametrize(
+    "make",
+    [_graph_result, _leaf_requiring_grad, _scalar_graph_result],
+    ids=["non-leaf y=x*x", "leaf requiring grad", "0-d non-leaf"],
+)
 def test_detach_gives_a_leaf_with_the_same_values(torch, check, make):
-    """y.detach() has y's values [1, 4, 9], does not require grad, is a leaf with no grad_fn, and leaves y as it was."""
+    """y.detach() has y's values and shape, does not require grad, is a leaf with no grad_fn, and leaves y as it was."""
     _, y = make(torch)
     y_was_leaf = y.is_leaf
     u = y.detach()
-    check.equal(u, [1.0, 4.0, 9.0], "values of y.detach()")
+    check.equal(u, check.values(y), "values of y.detach(), in y's shape")
     check.that(not u.requires_grad, "y.detach().requires_grad", expected=False, actual=u.requires_grad)
     check.that(u.is_leaf, "y.detach().is_leaf", expected=True, actual=u.is_leaf)
     check.none(u.grad_fn, "y.detach().grad_fn")
