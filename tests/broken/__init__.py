@@ -8,6 +8,7 @@ Every clause that has a spec appears in some backend's ``breaks``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -41,3 +42,58 @@ def _creating(factory, tensor_type):
         return torch.Tensor._make_subclass(tensor_type, factory(*args, **kwargs), requires_grad)
 
     return create
+
+
+def reached_leaves(roots: Sequence[torch.Tensor], inputs: Any = None) -> list[torch.Tensor]:
+    """The leaves a backward from ``roots`` accumulates into: those behind an AccumulateGrad
+    node of the roots' graph (or a root that is such a leaf), restricted to ``inputs`` if given."""
+    leaves = [root for root in roots if root.grad_fn is None and root.requires_grad]
+    seen, pending = set(), [root.grad_fn for root in roots if root.grad_fn is not None]
+    while pending:
+        node = pending.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        if hasattr(node, "variable"):
+            leaves.append(node.variable)
+        pending.extend(child for child, _ in node.next_functions)
+    if inputs is not None:
+        listed = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs)
+        leaves = [leaf for leaf in leaves if any(leaf is t for t in listed)]
+    return leaves
+
+
+Action = Callable[[list[torch.Tensor]], None]
+
+
+def around_backward(
+    *, before: Action | None = None, after: Action | None = None, tensor_type: type[torch.Tensor] = torch.Tensor
+) -> dict[str, Any]:
+    """`derive` overrides whose two backward entry points, Tensor.backward and autograd.backward,
+    call ``before(leaves)`` and ``after(leaves)`` around the backward, with `reached_leaves`."""
+
+    def run(backward: Callable[[], None], roots: Sequence[torch.Tensor], inputs: Any) -> None:
+        leaves = reached_leaves(roots, inputs)
+        if before is not None:
+            before(leaves)
+        backward()
+        if after is not None:
+            after(leaves)
+
+    class AroundBackward(tensor_type):
+        def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+            parent = super().backward
+            run(lambda: parent(gradient, retain_graph, create_graph, inputs), [self], inputs)
+
+    def autograd_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+        roots = [tensors] if isinstance(tensors, torch.Tensor) else list(tensors)
+        run(
+            lambda: torch.autograd.backward(tensors, grad_tensors, retain_graph, create_graph, inputs=inputs),
+            roots,
+            inputs,
+        )
+
+    return {
+        "tensor_type": AroundBackward,
+        "autograd": SimpleNamespace(backward=autograd_backward, grad=torch.autograd.grad),
+    }
