@@ -1,0 +1,35 @@
+"""w.data returns a copy of the values, as engines whose .data hands out a NumPy copy do: changes
+through it never reach w, so the tutorial's w.grad.data.zero_() leaves gradients accumulating."""
+
+import torch
+
+from tests.broken import derive
+
+
+class _Tensor(torch.Tensor):
+    @property
+    def data(self):
+        return torch.Tensor.data.__get__(self).clone()
+
+    @data.setter
+    def data(self, value):
+        torch.Tensor.data.__set__(self, value)
+
+    @property
+    def grad(self):
+        # torch's engine makes .grad a plain tensor; hand out one alias of it of this type
+        # (the same object for as long as .grad is), so w.grad.data copies too.
+        grad = torch.Tensor.grad.__get__(self)
+        if grad is None:
+            return None
+        seen = self.__dict__.get("_grad_alias")
+        if seen is None or seen[0] is not grad:
+            seen = self.__dict__["_grad_alias"] = (grad, grad.as_subclass(_Tensor))
+        return seen[1]
+
+    @grad.setter
+    def grad(self, value):
+        torch.Tensor.grad.__set__(self, value)
+
+
+backend = derive("data-is-a-copy", breaks={"DATA-1", "DATA-3", "TRAIN-1", "TRAIN-2"}, tensor_type=_Tensor)
