@@ -28,7 +28,7 @@ class ConformanceFailure(AssertionError):
 
 def _show(value: Any) -> str:
     if isinstance(value, np.ndarray):
-        return np.array2string(value, precision=8, separator=", ") + f" (shape {tuple(value.shape)})"
+        return np.array2string(value, floatmode="unique", separator=", ") + f" (shape {tuple(value.shape)})"
     return repr(value)
 
 
