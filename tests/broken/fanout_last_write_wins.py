@@ -46,4 +46,6 @@ def _tracked_use(arg):
     return use
 
 
-backend = derive("fanout-last-write-wins", breaks={"MULTI-1", "CHAIN-4", "AG-1", "AG-5"}, tensor_type=_Tensor)
+backend = derive(
+    "fanout-last-write-wins", breaks={"MULTI-1", "CHAIN-4", "CHAIN-7", "AG-1", "AG-5"}, tensor_type=_Tensor
+)

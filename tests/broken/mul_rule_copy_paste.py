@@ -17,4 +17,6 @@ class _Tensor(torch.Tensor):
     __rmul__ = __mul__
 
 
-backend = derive("mul-rule-copy-paste", breaks={"CHAIN-1", "CHAIN-2", "CHAIN-6", "BC-1", "AG-5"}, tensor_type=_Tensor)
+backend = derive(
+    "mul-rule-copy-paste", breaks={"CHAIN-1", "CHAIN-2", "CHAIN-6", "CHAIN-7", "BC-1", "AG-5"}, tensor_type=_Tensor
+)
