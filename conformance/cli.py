@@ -30,8 +30,10 @@ def spec_run_args(pytest_args: list[str]) -> list[str]:
     """The pytest arguments that run the shipped specs with ``pytest_args`` added."""
     specs = specs_dir()
     # Rooting at the specs' parent gives the same test ids ("specs/test_x.py::...") whether
-    # the suite runs from a checkout or from site-packages; the cache stays in the cwd.
-    return ["--rootdir", str(specs.parent), "-o", f"cache_dir={os.getcwd()}/.pytest_cache", str(specs), *pytest_args]
+    # the suite runs from a checkout or from site-packages; the cache stays in the cwd
+    # (unless the cache plugin is off, and with it the option).
+    cache = [] if "no:cacheprovider" in pytest_args else ["-o", f"cache_dir={os.getcwd()}/.pytest_cache"]
+    return ["--rootdir", str(specs.parent), *cache, str(specs), *pytest_args]
 
 
 def run_specs(pytest_args: list[str]) -> int:
