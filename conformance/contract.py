@@ -21,7 +21,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "2.0"  # 2.0: __bool__ became a required tensor member (CF-2)
 
 FEATURES: dict[str, str] = {
     "retain_grad": "Tensor.retain_grad() and Tensor.retains_grad (clauses LEAF-4, HOOK-3).",
@@ -68,7 +68,8 @@ class Tensor(Protocol):
 
     Besides the members below, tensors support the Python operators ``+ - * / ** @``,
     unary ``-``, their reflected forms with Python numbers, the comparisons
-    ``< <= > >= ==`` (giving boolean tensors), ``bool()`` on one-element tensors,
+    ``< <= > >= ==`` (giving boolean tensors), ``bool()`` (the truth of a one-element
+    tensor; a RuntimeError for any other, which CF-2 checks),
     indexing with integers, and the in-place forms ``+= -= *=``.
     """
 
@@ -304,6 +305,7 @@ TENSOR_MEMBERS: tuple[str, ...] = (
     "__lt__",
     "__gt__",
     "__getitem__",
+    "__bool__",
     "__iadd__",
     "__isub__",
     "__imul__",
