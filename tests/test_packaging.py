@@ -1,5 +1,5 @@
 """The wheel carries the specs: installed into a fresh virtual environment, with no
-checkout in sight, `autograd-conformance --backend torch` runs them."""
+checkout in sight, `autograd-conformance --backend torch` (or `reference`) runs them."""
 
 from __future__ import annotations
 
@@ -49,11 +49,12 @@ def test_installed_wheel_runs_the_specs_outside_the_checkout(wheel: Path, tmp_pa
     )
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
-    result = subprocess.run(
-        [bin_dir / "autograd-conformance", "--backend", "torch", "-q", "-n", "2"],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert " passed" in result.stdout
+    for backend in ("torch", "reference"):  # PyTorch, and the engine bundled in the wheel
+        result = subprocess.run(
+            [bin_dir / "autograd-conformance", "--backend", backend, "-q", "-n", "2"],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert " passed" in result.stdout
