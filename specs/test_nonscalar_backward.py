@@ -245,9 +245,9 @@ def test_gradient_given_as_a_list_is_rejected(torch, check):
 @spec("VJP-6", source="catalogue")
 @pytest.mark.parametrize("scale", [2.0, -0.5], ids=["tensor(2.)", "tensor(-0.5)"])
 def test_gradient_of_a_scalar_output_scales_the_grads(torch, check, scale):
-    """(x·x).sum().backward(tensor(s)) at x = [1, 2, 3] gives x.grad = s · 2x: [4, 8, 12] for s = 2."""
+    """(x²).sum().backward(tensor(s)) at x = [1, 2, 3] gives x.grad = s · 2x: [4, 8, 12] for s = 2."""
     x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    (x * x).sum().backward(torch.tensor(scale))
+    (x**2).sum().backward(torch.tensor(scale))
     check.equal(x.grad, scale * np.array([2.0, 4.0, 6.0]), f"x.grad = {scale} · 2x")
 
 
