@@ -139,3 +139,42 @@ def test_post_accumulate_grad_hook_on_a_non_leaf_raises(torch, check):
         RuntimeError, "post accumulate grad hooks cannot be registered on non-leaf tensors", "hook on a non-leaf"
     ):
         h.register_post_accumulate_grad_hook(lambda tensor: None)
+
+
+def gradients_seen(check, gradients):
+    """NumPy copies of a node hook's tuple of gradients, taken when it runs; None stays None."""
+    return [None if gradient is None else check.values(gradient) for gradient in gradients]
+
+
+def check_gradients_seen(check, seen, expected, what):
+    """The gradients a node hook recorded are ``expected``, entry by entry, None where a gradient is None."""
+    check.that(len(seen) == len(expected), f"number of {what}", expected=len(expected), actual=len(seen))
+    for index, (value, want) in enumerate(zip(seen, expected, strict=True)):
+        if want is None or value is None:
+            check.that(value is None and want is None, f"{what}[{index}]", expected=want, actual=value)
+        else:
+            check_seen(check, value, want, f"{what}[{index}]")
+
+
+@spec("HOOK-6", source="catalogue")
+def test_node_hooks_see_the_gradients_into_and_out_of_the_node(torch, check):
+    """For y = x * 2 with upstream gradient [5, 5], a prehook on y.grad_fn sees grad_outputs ([5, 5],), then a
+    hook on it sees grad_inputs ([10, 10], None), None for the constant 2, and grad_outputs ([5, 5],)."""
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    calls = []
+    y.grad_fn.register_prehook(lambda grad_outputs: calls.append(("prehook", gradients_seen(check, grad_outputs))))
+    y.grad_fn.register_hook(
+        lambda grad_inputs, grad_outputs: calls.append(
+            ("hook", gradients_seen(check, grad_inputs), gradients_seen(check, grad_outputs))
+        )
+    )
+    (y * 5).sum().backward()  # the upstream gradient of y is 5 in each element
+
+    order = [call[0] for call in calls]
+    check.that(order == ["prehook", "hook"], "node hooks called, in order", expected=["prehook", "hook"], actual=order)
+    (_, prehook_outputs), (_, hook_inputs, hook_outputs) = calls
+    check_gradients_seen(check, prehook_outputs, [[5.0, 5.0]], "grad_outputs the prehook saw")
+    check_gradients_seen(check, hook_inputs, [[10.0, 10.0], None], "grad_inputs the hook saw")
+    check_gradients_seen(check, hook_outputs, [[5.0, 5.0]], "grad_outputs the hook saw")
+    check.equal(x.grad, [10.0, 10.0], "x.grad: hooks returning None change nothing")

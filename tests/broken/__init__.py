@@ -35,6 +35,23 @@ def derive(name: str, breaks: set[str], tensor_type: type[torch.Tensor] = torch.
     return SimpleNamespace(**members)
 
 
+def _convert_in_place(result, cls):
+    """torch's ``_tensor._convert``, the step of ``Tensor.__torch_function__`` that gives results the
+    subclass, but setting ``__class__`` instead of calling ``as_subclass``: as_subclass would put an
+    AliasBackward0 node between every result and the node that computed it, and ``y.grad_fn`` and
+    its node hooks (HOOK-6) would be the alias's, not the operation's as in torch."""
+    if cls is torch.Tensor:
+        return result
+    if isinstance(result, torch.Tensor) and not isinstance(result, cls):
+        result.__class__ = cls
+    if isinstance(result, (tuple, list)):
+        return type(result)(_convert_in_place(r, cls) for r in result)
+    return result
+
+
+torch._tensor._convert = _convert_in_place
+
+
 def _creating(factory, tensor_type):
     def create(*args, requires_grad=False, **kwargs):
         # _make_subclass builds a true leaf (as nn.Parameter does) and raises torch's own

@@ -8,7 +8,9 @@ from tests.broken import derive
 
 class _Tensor(torch.Tensor):
     def __mul__(self, other):
-        a, b = self, torch.as_tensor(other, dtype=self.dtype)
+        if not (isinstance(other, torch.Tensor) and other.requires_grad):
+            return super().__mul__(other)  # with b constant there is no rule for b to get wrong
+        a, b = self, other
         # The value is a·b (plus b·b - b·b, exactly 0). The gradient is b for a, right, and
         # b for b, wrong: built from ordinary ops so in-place changes of the result stay legal.
         wrong_for_b = torch.mul(b, b.detach()) - torch.mul(b, b).detach()
