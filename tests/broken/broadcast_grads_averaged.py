@@ -7,6 +7,29 @@ from tests.broken import derive
 ELEMENTWISE = {"add", "sub", "mul", "div", "__radd__", "__rsub__", "__rmul__", "__rtruediv__"}
 
 
+def broadcasting_with(expand):
+    """A tensor type whose elementwise operations broadcast an operand that requires grad through
+    ``expand(tensor, shape)``, an autograd Function whose backward reduces the gradient to the operand."""
+
+    class _Tensor(torch.Tensor):
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            tensors = [a for a in args if isinstance(a, torch.Tensor)]
+            if getattr(func, "__name__", None) in ELEMENTWISE and len(tensors) == 2 and torch.is_grad_enabled():
+                shape = torch.broadcast_shapes(*(t.shape for t in tensors))
+                with torch._C.DisableTorchFunctionSubclass():
+                    args = tuple(_expanded(expand, a, shape) for a in args)
+            return super().__torch_function__(func, types, args, kwargs)
+
+    return _Tensor
+
+
+def _expanded(expand, arg, shape):
+    if isinstance(arg, torch.Tensor) and arg.requires_grad and arg.shape != shape:
+        return expand(arg, shape)
+    return arg
+
+
 class _AveragingExpand(torch.autograd.Function):
     @staticmethod
     def forward(ctx, t, shape):
@@ -19,21 +42,6 @@ class _AveragingExpand(torch.autograd.Function):
         return grad.sum_to_size(ctx.shape) / copies, None  # wrong on purpose: no division
 
 
-class _Tensor(torch.Tensor):
-    @classmethod
-    def __torch_function__(cls, func, types, args=(), kwargs=None):
-        tensors = [a for a in args if isinstance(a, torch.Tensor)]
-        if getattr(func, "__name__", None) in ELEMENTWISE and len(tensors) == 2 and torch.is_grad_enabled():
-            shape = torch.broadcast_shapes(*(t.shape for t in tensors))
-            with torch._C.DisableTorchFunctionSubclass():
-                args = tuple(_expanded(a, shape) for a in args)
-        return super().__torch_function__(func, types, args, kwargs)
-
-
-def _expanded(arg, shape):
-    if isinstance(arg, torch.Tensor) and arg.requires_grad and arg.shape != shape:
-        return _AveragingExpand.apply(arg, shape)
-    return arg
-
-
-backend = derive("broadcast-grads-averaged", breaks={"BC-1", "CHAIN-7"}, tensor_type=_Tensor)
+backend = derive(
+    "broadcast-grads-averaged", breaks={"BC-1", "CHAIN-7"}, tensor_type=broadcasting_with(_AveragingExpand.apply)
+)

@@ -29,11 +29,11 @@ class _Tensor(torch.Tensor):
     def __torch_function__(cls, func, types, args=(), kwargs=None):
         if getattr(func, "__name__", None) in OPERATIONS and torch.is_grad_enabled():
             with torch._C.DisableTorchFunctionSubclass():
-                args = tuple(_tracked_use(a) for a in args)
+                args = tuple(tracked_use(a) for a in args)
         return super().__torch_function__(func, types, args, kwargs)
 
 
-def _tracked_use(arg):
+def tracked_use(arg):
     """A view of ``arg`` standing for one use of it; a view keeps in-place checks intact."""
     if not (isinstance(arg, torch.Tensor) and arg.requires_grad):
         return arg
