@@ -1,4 +1,5 @@
-"""detach() is implemented as .data: it shares the storage but not the version counter."""
+"""detach() is implemented as .data: it shares the storage but not the version counter, so an in-place
+change through the detached alias of a saved tensor also goes unnoticed (DET-4)."""
 
 import torch
 
@@ -10,4 +11,4 @@ class _Tensor(torch.Tensor):
         return self.data
 
 
-backend = derive("detach-has-its-own-version", breaks={"VER-1"}, tensor_type=_Tensor)
+backend = derive("detach-has-its-own-version", breaks={"VER-1", "DET-4"}, tensor_type=_Tensor)
