@@ -143,7 +143,7 @@ def test_requires_grad__returns_x_itself(torch, check):
 @spec("RG-3", source="000_df3ab9637a332bf6.txt § Code: requires_grad_(True) is equivalent to requires_grad=True")
 def test_requires_grad__is_equivalent_to_creating_with_requires_grad(torch, check):
     """x = arange(4.0) then x.requires_grad_(True) gives the same leaf as arange(4.0, requires_grad=True):
-    requires grad, .grad None, and y = 2 dot(x, x) gives x.grad = 4x = [0, 4, 8, 12]."""
+    requires grad, .grad None, and y = 2 dot(x, x) gives both the same x.grad."""
     told = torch.arange(4.0)
     told.requires_grad_(True)
     created = torch.arange(4.0, requires_grad=True)
@@ -152,7 +152,8 @@ def test_requires_grad__is_equivalent_to_creating_with_requires_grad(torch, chec
         check_leaf(check, x, True, name)
         check.none(x.grad, f"{name}: .grad before backward")
         (2 * torch.dot(x, x)).backward()
-        check.equal(x.grad, [0.0, 4.0, 8.0, 12.0], f"{name}: x.grad = 4x")
+    # The same gradient, whatever it is: its value, 4x, is CHAIN-4's concern.
+    check.equal(told.grad, check.values(created.grad), "x.grad after requires_grad_(True), against creation's")
 
 
 @spec("RG-3", source="catalogue")

@@ -3,7 +3,8 @@
 Each module in this package defines ``backend = derive(...)``: the torch backend with a
 tensor subclass or namespace members replaced, and ``breaks``, the set of clause IDs
 its specs must fail, no more and no fewer (checked by tests/test_broken_backends.py).
-Every clause that has a spec appears in some backend's ``breaks``.
+Every clause that has a spec is the whole ``breaks`` of some backend: a realistic bug
+that fails that clause alone (the meta-test names the one exception and why).
 """
 
 from __future__ import annotations

@@ -19,6 +19,19 @@ class _Tensor(torch.Tensor):
     __rmul__ = __mul__
 
 
-backend = derive(
-    "mul-rule-copy-paste", breaks={"CHAIN-1", "CHAIN-2", "CHAIN-6", "CHAIN-7", "BC-1", "AG-5"}, tensor_type=_Tensor
-)
+# Every clause with a spec that multiplies two different tensors that require grad.
+MULTIPLYING_CLAUSES = {
+    "CHAIN-1",
+    "CHAIN-2",
+    "CHAIN-6",
+    "CHAIN-7",
+    "BC-1",
+    "AG-5",
+    "ACC-1",
+    "DET-3",
+    "NG-1",
+    "RG-6",
+    "VJP-3",
+}
+
+backend = derive("mul-rule-copy-paste", breaks=MULTIPLYING_CLAUSES, tensor_type=_Tensor)

@@ -1,5 +1,6 @@
 """In-place operations on graph intermediates write the buffer behind autograd's back, as an
-engine without a version counter does: no version bump, no check, no gradient of their own."""
+engine without a version counter does: no version bump, no check, no gradient of their own. A view
+of a leaf is such an intermediate, so an in-place step through it escapes NG-2's check too."""
 
 import torch
 
@@ -23,4 +24,4 @@ class _Tensor(torch.Tensor):
         return self
 
 
-backend = derive("nonleaf-inplace-untracked", breaks={"VER-2", "VER-3"}, tensor_type=_Tensor)
+backend = derive("nonleaf-inplace-untracked", breaks={"VER-2", "VER-3", "NG-2"}, tensor_type=_Tensor)
