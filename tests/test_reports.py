@@ -95,8 +95,9 @@ def _specs(*statuses: str) -> list[SpecResult]:
         ((PASSED, EXPECTED_FAILURE), EXPECTED_FAILURE),
         ((UNSUPPORTED, UNSUPPORTED), UNSUPPORTED),
         ((PASSED, UNEXPECTED_PASS), PASSED),
-        ((PASSED, UNSUPPORTED), SKIPPED),
+        ((PASSED, UNSUPPORTED), PASSED),
         ((PASSED, SKIPPED), SKIPPED),
+        ((PASSED, SKIPPED, UNSUPPORTED), SKIPPED),
     ],
 )
 def test_clause_status_aggregates_its_specs(statuses: tuple[str, ...], expected: str) -> None:
