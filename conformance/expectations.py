@@ -26,6 +26,8 @@ import pytest
 from conformance.results import EXPECTED_FAILURE, FAILED, UNEXPECTED_PASS, SpecResult
 
 CLAUSE_ID = re.compile(r"[A-Z]+-\d+")
+SPEC_ID = re.compile(r"[^\s\[]+::[^\s\[]+(\[.*\])?")
+"""A spec id, with its parametrization in brackets; only the brackets may hold spaces."""
 
 
 class ExpectationsError(Exception):
@@ -70,7 +72,7 @@ def load(path: str) -> Expectations:
         entry_id = entry_id.strip()
         if not entry_id:
             continue
-        if not (CLAUSE_ID.fullmatch(entry_id) or ("::" in entry_id and " " not in entry_id)):
+        if not (CLAUSE_ID.fullmatch(entry_id) or SPEC_ID.fullmatch(entry_id)):
             raise ExpectationsError(
                 f"{path}:{number}: {entry_id!r} is neither a clause ID (ACC-1) nor a spec id "
                 "(specs/test_x.py::test_y); put reasons after '#'"

@@ -114,14 +114,16 @@ def test_file_format_comments_and_matching(tmp_path: Path) -> None:
         "ACC-1  # a clause",
         "specs/a.py::test_b",
         "specs/a.py::test_c[mine]  # one backend",
+        "specs/a.py::test_d[mine-x*2 under no_grad]  # a parametrization id with spaces",
     )
     loaded = expectations.load(path)
     assert [(e.id, e.reason, e.source) for e in loaded.entries] == [
         ("ACC-1", "a clause", f"{path}:3"),
         ("specs/a.py::test_b", "", f"{path}:4"),
         ("specs/a.py::test_c[mine]", "one backend", f"{path}:5"),
+        ("specs/a.py::test_d[mine-x*2 under no_grad]", "a parametrization id with spaces", f"{path}:6"),
     ]
     assert loaded.match("specs/z.py::test_q[torch]", "ACC-1").id == "ACC-1"
     assert loaded.match("specs/a.py::test_b[torch]", "VJP-1").id == "specs/a.py::test_b"
     assert loaded.match("specs/a.py::test_c[torch]", "VJP-1") is None
-    assert loaded.stale([("specs/a.py::test_c[mine]", "VJP-1")]) == list(loaded.entries[:2])
+    assert loaded.stale([("specs/a.py::test_c[mine]", "VJP-1")]) == [loaded.entries[i] for i in (0, 1, 3)]
