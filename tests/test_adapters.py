@@ -116,7 +116,7 @@ class Node(torch.Tensor):
     value = property(lambda self: self.detach().numpy())
     gradient = property(lambda self: None if self.grad is None else self.grad.as_subclass(Node))
     op = property(lambda self: self.grad_fn)
-    trainable = property(lambda self: self.requires_grad, lambda self, flag: self.requires_grad_(flag))
+    trainable = property(lambda self: self.requires_grad, lambda self, flag: setattr(self, "requires_grad", flag))
 
     def clear_gradient(self):
         self.grad = None
@@ -141,7 +141,7 @@ class Node(torch.Tensor):
 
 
 def array(data, dtype=None, trainable=False):
-    return torch.tensor(data, dtype=dtype).as_subclass(Node).requires_grad_(trainable)
+    return torch.Tensor._make_subclass(Node, torch.tensor(data, dtype=dtype), trainable)
 """
 
 
