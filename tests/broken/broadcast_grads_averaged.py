@@ -7,9 +7,20 @@ from tests.broken import derive
 ELEMENTWISE = {"add", "sub", "mul", "div", "__radd__", "__rsub__", "__rmul__", "__rtruediv__"}
 
 
-def broadcasting_with(expand):
-    """A tensor type whose elementwise operations broadcast an operand that requires grad through
-    ``expand(tensor, shape)``, an autograd Function whose backward reduces the gradient to the operand."""
+def broadcasting_with(unbroadcast):
+    """A tensor type whose elementwise operations broadcast an operand that requires grad through an
+    expand whose backward is ``unbroadcast(grad, shape)``: the engine's reduction of the gradient to
+    the operand's ``shape``."""
+
+    class _Expand(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, t, shape):
+            ctx.shape = t.shape
+            return t.expand(shape).clone()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return unbroadcast(grad, ctx.shape), None
 
     class _Tensor(torch.Tensor):
         @classmethod
@@ -18,7 +29,7 @@ def broadcasting_with(expand):
             if getattr(func, "__name__", None) in ELEMENTWISE and len(tensors) == 2 and torch.is_grad_enabled():
                 shape = torch.broadcast_shapes(*(t.shape for t in tensors))
                 with torch._C.DisableTorchFunctionSubclass():
-                    args = tuple(_expanded(expand, a, shape) for a in args)
+                    args = tuple(_expanded(_Expand.apply, a, shape) for a in args)
             return super().__torch_function__(func, types, args, kwargs)
 
     return _Tensor
@@ -30,18 +41,9 @@ def _expanded(expand, arg, shape):
     return arg
 
 
-class _AveragingExpand(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, t, shape):
-        ctx.shape = t.shape
-        return t.expand(shape).clone()
-
-    @staticmethod
-    def backward(ctx, grad):
-        copies = grad.numel() // max(1, torch.Size(ctx.shape).numel())
-        return grad.sum_to_size(ctx.shape) / copies, None  # wrong on purpose: no division
+def _averaged(grad, shape):
+    copies = grad.numel() // max(1, torch.Size(shape).numel())
+    return grad.sum_to_size(shape) / copies  # wrong on purpose: no division
 
 
-backend = derive(
-    "broadcast-grads-averaged", breaks={"BC-1", "CHAIN-7"}, tensor_type=broadcasting_with(_AveragingExpand.apply)
-)
+backend = derive("broadcast-grads-averaged", breaks={"BC-1", "CHAIN-7"}, tensor_type=broadcasting_with(_averaged))

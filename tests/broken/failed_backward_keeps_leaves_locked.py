@@ -4,14 +4,14 @@ through those leaves can no longer be backpropagated."""
 
 import torch
 
-from tests.broken import derive
+from tests.broken import derive, reached_leaves
 
 SECOND_TIME = "Trying to backward through the graph a second time"
 
 
 class _Tensor(torch.Tensor):
     def backward(self, *args, **kwargs):
-        leaves = _leaves(self.grad_fn)
+        leaves = reached_leaves([self])
         if any(leaf.__dict__.get("_locked") for leaf in leaves):
             raise RuntimeError("a leaf of this graph is locked by an unfinished backward")
         try:
@@ -21,20 +21,6 @@ class _Tensor(torch.Tensor):
                 for leaf in leaves:
                     leaf.__dict__["_locked"] = True
             raise
-
-
-def _leaves(root):
-    """The leaves the graph under ``root`` accumulates into (its AccumulateGrad nodes' variables)."""
-    leaves, seen, pending = [], set(), [root]
-    while pending:
-        node = pending.pop()
-        if node is None or node in seen:
-            continue
-        seen.add(node)
-        if hasattr(node, "variable"):
-            leaves.append(node.variable)
-        pending.extend(next_node for next_node, _ in node.next_functions)
-    return leaves
 
 
 backend = derive("failed-backward-keeps-leaves-locked", breaks={"GRAPH-4"}, tensor_type=_Tensor)
