@@ -41,7 +41,6 @@ AREAS = {
 }
 
 _C = Clause
-# fmt: off  (one clause per row reads as a table; the formatter would split each into five lines)
 CLAUSES: dict[str, Clause] = {
     c.id: c
     for c in [
@@ -486,7 +485,6 @@ CLAUSES: dict[str, Clause] = {
         ),
     ]
 }
-# fmt: on
 del _C
 
 LEFT_OUT: dict[str, str] = {
