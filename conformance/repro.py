@@ -72,10 +72,12 @@ def parametrized_value(test: Callable, name: str, index: int) -> Any:
     for mark in getattr(test, "pytestmark", []):
         if mark.name != "parametrize":
             continue
-        names = mark.args[0]
+        # argnames and argvalues may come positionally or by keyword; the rest (ids, ...) only by keyword
+        arguments = dict(zip(("argnames", "argvalues"), mark.args[:2], strict=False), **mark.kwargs)
+        names = arguments["argnames"]
         names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
         if name in names:
-            case = mark.args[1][index]
+            case = arguments["argvalues"][index]
             values = case.values if hasattr(case, "values") else (case if len(names) > 1 else (case,))
             return values[names.index(name)]
     raise LookupError(f"{test.__name__} has no parametrize mark for {name!r}")

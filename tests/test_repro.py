@@ -33,8 +33,11 @@ PARAMETRIZED_SPEC = """
     @pytest.mark.parametrize(
         ("product", "factor"), [(lambda torch, x: torch.dot(x, x), 2.0)], ids=["dot"]
     )
-    def test_product_of_x_with_itself(torch, check, product, factor):
-        x = torch.tensor([3.0], requires_grad=True)
+    @pytest.mark.parametrize(
+        argnames="make_x", argvalues=[lambda torch: torch.tensor([3.0], requires_grad=True)], ids=["x=3"]
+    )
+    def test_product_of_x_with_itself(torch, check, product, factor, make_x):
+        x = make_x(torch)
         product(torch, x).backward()
         check.equal(x.grad, [factor * 3.0], "x.grad of x·x")
 """
@@ -88,13 +91,15 @@ def test_snippet_of_a_property_spec_assigns_the_falsifying_example(
 def test_snippet_of_a_parametrized_spec_binds_its_case(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Parameters with a literal are assigned; a lambda is looked up in the spec's parametrize mark."""
+    """Parameters with a literal are assigned; a lambda is looked up in the spec's parametrize mark,
+    given positionally or by keyword."""
     pytester.makepyfile(test_parametrized=textwrap.dedent(PARAMETRIZED_SPEC))
     monkeypatch.setenv("PYTHONPATH", f"{ROOT}:{pytester.path}")
     pytester.runpytest("--backend", PARTIAL_ENGINE, "-p", "no:cacheprovider", "--conformance-report", "r.json")
     (snippet,) = repros(pytester.path / "r.json")
     assert "factor = 2.0\n" in snippet
     assert "product = parametrized_value(test_product_of_x_with_itself, 'product', 0)\n" in snippet
+    assert "make_x = parametrized_value(test_product_of_x_with_itself, 'make_x', 0)\n" in snippet
     ran = run_snippet(snippet, pytester.path)
     assert ran.returncode == 1
     assert "ConformanceFailure: x.grad of x·x" in ran.stderr and "actual:   [3.]" in ran.stderr
