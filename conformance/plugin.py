@@ -204,8 +204,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.when == "call" and callspec is not None and "torch" in callspec.params:
         backend = callspec.params["torch"]
         requested = next(n for n, b in item.config.stash[_backends_key].items() if b is backend)
-        case = {name: (value, callspec.indices[name]) for name, value in callspec.params.items()}
-        snippet = repro.snippet(item.obj, requested, item.nodeid, entry.id, item.stash.get(_drawn_key, {}), case)
+        snippet = repro.snippet(
+            item.obj, requested, item.nodeid, entry.id, item.stash.get(_drawn_key, {}), callspec.params
+        )
         report.sections.append((results.REPRO_SECTION, snippet))
     return report
 

@@ -2,8 +2,9 @@
 
 The snippet loads the backend by the name given to ``--backend``, binds ``torch`` and
 ``check`` as the fixtures do, assigns the spec's parameters (its ``parametrize`` case, and
-for property specs the values hypothesis drew, the falsifying example), then runs the
-spec's body. Running it raises the spec's failure.
+for property specs the values hypothesis drew, the falsifying example, including those drawn
+with ``data.draw``), then runs the spec's body. Running it raises the spec's failure. A
+value with no literal (a named tuple, a module-level function) is rebuilt with pickle.
 Names the body takes from its spec module are imported from it, so the snippet runs
 wherever the specs can be imported (a checkout, or an installed suite).
 """
@@ -13,13 +14,38 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import pickle
 import textwrap
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from hypothesis.strategies import DataObject
 
 FIXTURES = ("torch", "check")
+
+
+class Replay:
+    """Stands for hypothesis's ``data`` in a repro snippet: ``draw`` gives back the values drawn, in order."""
+
+    def __init__(self, *values: Any) -> None:
+        self._values = list(values)
+
+    def draw(self, strategy: Any, label: Any = None) -> Any:
+        return self._values.pop(0)
+
+
+class _RecordingData:
+    """Hypothesis's ``data``, keeping every value drawn from it."""
+
+    def __init__(self, data: DataObject) -> None:
+        self._data = data
+        self.values: list[Any] = []
+
+    def draw(self, strategy: Any, label: Any = None) -> Any:
+        value = self._data.draw(strategy, label=label)
+        self.values.append(value)
+        return value
 
 
 def spec_function(test: Callable) -> Callable:
@@ -39,6 +65,7 @@ def record_drawn_arguments(test: Callable, drawn: dict[str, Any]) -> Callable[[]
     inner = handle.inner_test
 
     def recording(*args: Any, **kwargs: Any) -> Any:
+        kwargs = {k: _RecordingData(v) if isinstance(v, DataObject) else v for k, v in kwargs.items()}
         drawn.clear()
         drawn.update(kwargs)
         return inner(*args, **kwargs)
@@ -61,14 +88,26 @@ def literal(value: Any) -> str:
 
 
 def _has_literal(value: Any) -> bool:
-    """Whether `literal` rebuilds ``value`` (a function or a lambda has no source of its own)."""
-    if isinstance(value, (list, tuple)):
+    """Whether `literal` rebuilds ``value`` (a function or a named tuple has no literal of its own)."""
+    if type(value) in (list, tuple):
         return all(_has_literal(v) for v in value)
     return value is None or isinstance(value, (bool, int, float, str, np.ndarray, np.generic))
 
 
-def parametrized_value(test: Callable, name: str, index: int) -> Any:
-    """The value of argument ``name`` in case ``index`` of ``test``'s ``parametrize`` mark."""
+def _assignment(name: str, value: Any) -> list[str]:
+    """The lines that bind ``name`` to ``value``: a literal, else pickle with the value's repr beside it."""
+    if isinstance(value, _RecordingData):
+        return [f"{name} = Replay(", *(f"    {line}" for v in value.values for line in _assignment("", v)), ")"]
+    prefix = f"{name} = " if name else ""
+    suffix = "" if name else ","
+    if _has_literal(value):
+        return [f"{prefix}{literal(value)}{suffix}"]
+    return [f"{prefix}pickle.loads({pickle.dumps(value)!r}){suffix}  # {' '.join(repr(value).split())}"]
+
+
+def _parametrize_cases(test: Callable) -> dict[str, list[Any]]:
+    """Argument name -> its value in each case of ``test``'s ``parametrize`` marks, in order."""
+    cases: dict[str, list[Any]] = {}
     for mark in getattr(test, "pytestmark", []):
         if mark.name != "parametrize":
             continue
@@ -76,11 +115,17 @@ def parametrized_value(test: Callable, name: str, index: int) -> Any:
         arguments = dict(zip(("argnames", "argvalues"), mark.args[:2], strict=False), **mark.kwargs)
         names = arguments["argnames"]
         names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
-        if name in names:
-            case = arguments["argvalues"][index]
-            values = case.values if hasattr(case, "values") else (case if len(names) > 1 else (case,))
-            return values[names.index(name)]
-    raise LookupError(f"{test.__name__} has no parametrize mark for {name!r}")
+        for position, name in enumerate(names):
+            cases[name] = [
+                (case.values if hasattr(case, "values") else case if len(names) > 1 else (case,))[position]
+                for case in arguments["argvalues"]
+            ]
+    return cases
+
+
+def parametrized_value(test: Callable, name: str, index: int) -> Any:
+    """The value of argument ``name`` in case ``index`` of ``test``'s ``parametrize`` mark."""
+    return _parametrize_cases(test)[name][index]
 
 
 def snippet(
@@ -89,42 +134,54 @@ def snippet(
     nodeid: str,
     clause: str,
     drawn: dict[str, Any],
-    case: dict[str, tuple[Any, int]] | None = None,
+    case: dict[str, Any] | None = None,
 ) -> str:
     """The standalone program reproducing ``test`` (a spec function) on ``backend_name``.
 
-    ``case`` maps each ``parametrize`` argument to its (value, index in the mark); values
-    without a literal are looked up in the mark by the snippet itself.
+    ``case`` maps each ``parametrize`` argument to its value; a value without a literal is
+    looked up in the mark by the snippet itself, by its position among the mark's cases.
     """
     function = spec_function(test)
     module = inspect.getmodule(function)
     body = _body_source(function)
     used = _names(body)
-    case = {name: found for name, found in (case or {}).items() if name not in FIXTURES}
+    case = {name: value for name, value in (case or {}).items() if name not in FIXTURES}
+    cases = _parametrize_cases(test)
     case_lines = [
         f"{name} = {literal(value)}"
         if _has_literal(value)
-        else f"{name} = parametrized_value({test.__name__}, {name!r}, {index})"
-        for name, (value, index) in case.items()
+        else f"{name} = parametrized_value({test.__name__}, {name!r}, {_position(cases[name], value)})"
+        for name, value in case.items()
     ]
-    assignments = [f"{name} = {literal(value)}" for name, value in drawn.items() if name not in FIXTURES]
+    assignments = [line for name, value in drawn.items() if name not in FIXTURES for line in _assignment(name, value)]
     looked_up = any("parametrized_value(" in line for line in case_lines)
+    replayed = any(line.endswith("= Replay(") for line in assignments)
+    helpers = [name for name, used in (("parametrized_value", looked_up), ("Replay", replayed)) if used]
     lines = [
         f"# Reproduces {nodeid} (clause {clause}); run it with python, from where the specs import.",
-        *_imports(module, used - set(drawn) - set(case) - set(FIXTURES) | ({test.__name__} if looked_up else set())),
+        *_imports(
+            module, used - set(drawn) - set(case) - set(FIXTURES) - {"note"} | ({test.__name__} if looked_up else set())
+        ),
         *(["import numpy"] if any("numpy." in a for a in case_lines + assignments) else []),
+        *(["import pickle"] if any("pickle.loads(" in a for a in assignments) else []),
         "from conformance.check import Check",
-        *(["from conformance.repro import parametrized_value"] if looked_up else []),
+        *([f"from conformance.repro import {', '.join(helpers)}"] if helpers else []),
         "from conformance.registry import load_backend",
         "",
         f"torch = load_backend({backend_name!r})",
         "check = Check(torch)",
+        *(["note = print  # hypothesis's note() works only inside a test"] if "note" in used else []),
     ]
     if case_lines:
         lines += ["# the spec's parametrized case", *case_lines]
     if assignments:
         lines += ["# the values hypothesis drew (its falsifying example)", *assignments]
     return "\n".join(lines) + "\n\n" + body
+
+
+def _position(values: list[Any], value: Any) -> int:
+    # By identity: the marks hold the very objects pytest passed to the spec.
+    return next(i for i, candidate in enumerate(values) if candidate is value)
 
 
 def _body_source(function: Callable) -> str:
