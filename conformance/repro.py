@@ -4,7 +4,8 @@ The snippet loads the backend by the name given to ``--backend``, binds ``torch`
 ``check`` as the fixtures do, assigns the spec's parameters (its ``parametrize`` case, and
 for property specs the values hypothesis drew, the falsifying example, including those drawn
 with ``data.draw``), then runs the spec's body. Running it raises the spec's failure. A
-value with no literal (a named tuple, a module-level function) is rebuilt with pickle.
+value with no literal (a named tuple, a module-level function) is rebuilt with pickle; one
+that cannot be pickled (a lambda) is left for the reader, with its repr.
 Names the body takes from its spec module are imported from it, so the snippet runs
 wherever the specs can be imported (a checkout, or an installed suite).
 """
@@ -100,9 +101,13 @@ def _assignment(name: str, value: Any) -> list[str]:
         return [f"{name} = Replay(", *(f"    {line}" for v in value.values for line in _assignment("", v)), ")"]
     prefix = f"{name} = " if name else ""
     suffix = "" if name else ","
+    shown = " ".join(repr(value).split())
     if _has_literal(value):
         return [f"{prefix}{literal(value)}{suffix}"]
-    return [f"{prefix}pickle.loads({pickle.dumps(value)!r}){suffix}  # {' '.join(repr(value).split())}"]
+    try:
+        return [f"{prefix}pickle.loads({pickle.dumps(value)!r}){suffix}  # {shown}"]
+    except (pickle.PicklingError, TypeError, AttributeError):  # a lambda, say: the reader must supply it
+        return [f"{prefix}None{suffix}  # could not be rebuilt, put it here by hand: {shown}"]
 
 
 def _parametrize_cases(test: Callable) -> dict[str, list[Any]]:
@@ -153,7 +158,9 @@ def snippet(
         else f"{name} = parametrized_value({test.__name__}, {name!r}, {_position(cases[name], value)})"
         for name, value in case.items()
     ]
-    assignments = [line for name, value in drawn.items() if name not in FIXTURES for line in _assignment(name, value)]
+    # Hypothesis passes a parametrized spec its parametrize arguments too: those are the case's.
+    drawn = {name: value for name, value in drawn.items() if name not in FIXTURES and name not in case}
+    assignments = [line for name, value in drawn.items() for line in _assignment(name, value)]
     looked_up = any("parametrized_value(" in line for line in case_lines)
     replayed = any(line.endswith("= Replay(") for line in assignments)
     helpers = [name for name, used in (("parametrized_value", looked_up), ("Replay", replayed)) if used]
