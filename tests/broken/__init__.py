@@ -62,6 +62,25 @@ def _creating(factory, tensor_type):
     return create
 
 
+def with_rule(forward: Callable[[torch.Tensor], torch.Tensor], vjp: Callable[..., torch.Tensor]) -> Callable:
+    """A unary op computing ``forward(x)`` whose backward is ``vjp(grad, result)``: an engine's own
+    (wrong) rule for an op that saves its result."""
+
+    class _Op(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            result = forward(x)
+            ctx.save_for_backward(result)
+            return result
+
+        @staticmethod
+        def backward(ctx, grad):
+            (result,) = ctx.saved_tensors
+            return vjp(grad, result)
+
+    return _Op.apply
+
+
 def reached_leaves(roots: Sequence[torch.Tensor], inputs: Any = None) -> list[torch.Tensor]:
     """The leaves a backward from ``roots`` accumulates into: those behind an AccumulateGrad
     node of the roots' graph (or a root that is such a leaf), restricted to ``inputs`` if given."""
