@@ -204,9 +204,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.when == "call" and callspec is not None and "torch" in callspec.params:
         backend = callspec.params["torch"]
         requested = next(n for n, b in item.config.stash[_backends_key].items() if b is backend)
-        snippet = repro.snippet(
-            item.obj, requested, item.nodeid, entry.id, item.stash.get(_drawn_key, {}), callspec.params
-        )
+        try:
+            snippet = repro.snippet(
+                item.obj, requested, item.nodeid, entry.id, item.stash.get(_drawn_key, {}), callspec.params
+            )
+        except Exception as exc:  # a snippet is a courtesy: failing to write one must not end the run
+            snippet = f"# no repro snippet for {item.nodeid}: {type(exc).__name__}: {exc}\n"
         report.sections.append((results.REPRO_SECTION, snippet))
     return report
 
