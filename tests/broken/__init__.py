@@ -62,6 +62,13 @@ def _creating(factory, tensor_type):
     return create
 
 
+def torch_attribute(name: str, get: Callable | None = None, set: Callable | None = None) -> property:
+    """torch.Tensor's attribute ``name`` with a broken getter ``get(tensor)`` or setter
+    ``set(tensor, value)``; the half not given is torch's own."""
+    own = getattr(torch.Tensor, name)
+    return property(get or own.__get__, set or own.__set__)
+
+
 def with_rule(forward: Callable[[torch.Tensor], torch.Tensor], vjp: Callable[..., torch.Tensor]) -> Callable:
     """A unary op computing ``forward(x)`` whose backward is ``vjp(grad, result)``: an engine's own
     (wrong) rule for an op that saves its result."""

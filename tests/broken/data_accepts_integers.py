@@ -3,19 +3,17 @@ does, where PyTorch refuses integer data on a tensor that requires grad."""
 
 import torch
 
-from tests.broken import derive
+from tests.broken import derive, torch_attribute
+
+
+def _set_data_converting(tensor, value):
+    if not (value.is_floating_point() or value.is_complex()):
+        value = value.to(tensor.dtype)
+    torch.Tensor.data.__set__(tensor, value)
 
 
 class _Tensor(torch.Tensor):
-    @property
-    def data(self):
-        return torch.Tensor.data.__get__(self)
-
-    @data.setter
-    def data(self, value):
-        if not (value.is_floating_point() or value.is_complex()):
-            value = value.to(self.dtype)
-        torch.Tensor.data.__set__(self, value)
+    data = torch_attribute("data", set=_set_data_converting)
 
 
 backend = derive("data-accepts-integers", breaks={"DATA-4"}, tensor_type=_Tensor)

@@ -4,28 +4,23 @@ through it is recorded."""
 
 import torch
 
-from tests.broken import derive
+from tests.broken import derive, torch_attribute
+
+
+def _data_with_owner(tensor):
+    alias = torch.Tensor.data.__get__(tensor)
+    alias._owner = tensor
+    return alias
+
+
+def _owners_requires_grad(tensor):
+    owner = tensor.__dict__.get("_owner")
+    return torch.Tensor.requires_grad.__get__(owner if owner is not None else tensor)
 
 
 class _Tensor(torch.Tensor):
-    @property
-    def data(self):
-        alias = torch.Tensor.data.__get__(self)
-        alias._owner = self
-        return alias
-
-    @data.setter
-    def data(self, value):
-        torch.Tensor.data.__set__(self, value)
-
-    @property
-    def requires_grad(self):
-        owner = self.__dict__.get("_owner")
-        return torch.Tensor.requires_grad.__get__(owner if owner is not None else self)
-
-    @requires_grad.setter
-    def requires_grad(self, value):
-        torch.Tensor.requires_grad.__set__(self, value)
+    data = torch_attribute("data", get=_data_with_owner)
+    requires_grad = torch_attribute("requires_grad", get=_owners_requires_grad)
 
 
 backend = derive("data-alias-requires-grad", breaks={"DATA-1"}, tensor_type=_Tensor)

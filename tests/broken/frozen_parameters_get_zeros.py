@@ -5,7 +5,7 @@ import weakref
 
 import torch
 
-from tests.broken import derive
+from tests.broken import derive, torch_attribute
 
 _frozen = weakref.WeakSet()
 
@@ -15,18 +15,15 @@ class _Tensor(torch.Tensor):
         self._freeze_if(not requires_grad)
         return super().requires_grad_(requires_grad)
 
-    @property
-    def requires_grad(self):
-        return torch.Tensor.requires_grad.__get__(self)
-
-    @requires_grad.setter
-    def requires_grad(self, value):
-        self._freeze_if(not value)
-        torch.Tensor.requires_grad.__set__(self, value)
-
     def _freeze_if(self, freezing):
         if freezing and self.is_leaf:
             _frozen.add(self)
+
+    def _set_requires_grad(self, value):
+        self._freeze_if(not value)
+        torch.Tensor.requires_grad.__set__(self, value)
+
+    requires_grad = torch_attribute("requires_grad", set=_set_requires_grad)
 
     def backward(self, *args, **kwargs):
         super().backward(*args, **kwargs)

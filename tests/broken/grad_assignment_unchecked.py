@@ -3,20 +3,18 @@ is dropped without an error, as engines whose .grad is a plain attribute never c
 
 import torch
 
-from tests.broken import derive
+from tests.broken import derive, torch_attribute
+
+
+def _set_grad_unchecked(tensor, value):
+    try:
+        torch.Tensor.grad.__set__(tensor, value)
+    except (RuntimeError, TypeError):
+        pass  # wrong on purpose: the mismatch should raise
 
 
 class _Tensor(torch.Tensor):
-    @property
-    def grad(self):
-        return torch.Tensor.grad.__get__(self)
-
-    @grad.setter
-    def grad(self, value):
-        try:
-            torch.Tensor.grad.__set__(self, value)
-        except (RuntimeError, TypeError):
-            pass  # wrong on purpose: the mismatch should raise
+    grad = torch_attribute("grad", set=_set_grad_unchecked)
 
 
 backend = derive("grad-assignment-unchecked", breaks={"ACC-5"}, tensor_type=_Tensor)

@@ -5,19 +5,17 @@ import warnings
 
 import torch
 
-from tests.broken import derive
+from tests.broken import derive, torch_attribute
+
+
+def _grad_without_warning(tensor):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.Tensor.grad.__get__(tensor)
 
 
 class _Tensor(torch.Tensor):
-    @property
-    def grad(self):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            return torch.Tensor.grad.__get__(self)
-
-    @grad.setter
-    def grad(self, value):
-        torch.Tensor.grad.__set__(self, value)
+    grad = torch_attribute("grad", get=_grad_without_warning)
 
 
 backend = derive("nonleaf-grad-read-silently", breaks={"LEAF-3"}, tensor_type=_Tensor)

@@ -4,21 +4,19 @@ gradient set aside before the reset changes under its holder."""
 
 import torch
 
-from tests.broken import around_backward, derive
+from tests.broken import around_backward, derive, torch_attribute
 
 RELEASED = "_released_grad"
 
 
-class _Tensor(torch.Tensor):
-    @property
-    def grad(self):
-        return torch.Tensor.grad.__get__(self)
+def _set_grad_keeping_released(tensor, value):
+    if value is None and torch.Tensor.grad.__get__(tensor) is not None:
+        tensor.__dict__[RELEASED] = torch.Tensor.grad.__get__(tensor)
+    torch.Tensor.grad.__set__(tensor, value)
 
-    @grad.setter
-    def grad(self, value):
-        if value is None and torch.Tensor.grad.__get__(self) is not None:
-            self.__dict__[RELEASED] = torch.Tensor.grad.__get__(self)
-        torch.Tensor.grad.__set__(self, value)
+
+class _Tensor(torch.Tensor):
+    grad = torch_attribute("grad", set=_set_grad_keeping_released)
 
 
 def _reuse_released(leaves):

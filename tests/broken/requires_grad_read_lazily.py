@@ -3,9 +3,14 @@ engines that build the graph at backward time: u = t * 2 computed before t.requi
 
 import torch
 
-from tests.broken import derive
+from tests.broken import derive, torch_attribute
 
 CUTS = {"detach", "__get__"}  # detach() and the .data getter leave the graph for good
+
+
+def _requires_grad_from_inputs(tensor):
+    inputs = tensor.__dict__.get("_inputs", ())
+    return torch.Tensor.requires_grad.__get__(tensor) or any(t.requires_grad for t in inputs)
 
 
 class _Tensor(torch.Tensor):
@@ -22,14 +27,7 @@ class _Tensor(torch.Tensor):
             result.__dict__.setdefault("_inputs", [a for a in args if isinstance(a, _Tensor) and a is not result])
         return result
 
-    @property
-    def requires_grad(self):
-        inputs = self.__dict__.get("_inputs", ())
-        return torch.Tensor.requires_grad.__get__(self) or any(t.requires_grad for t in inputs)
-
-    @requires_grad.setter
-    def requires_grad(self, value):
-        torch.Tensor.requires_grad.__set__(self, value)
+    requires_grad = torch_attribute("requires_grad", get=_requires_grad_from_inputs)
 
 
 backend = derive("requires-grad-read-lazily", breaks={"RG-3"}, tensor_type=_Tensor)

@@ -3,7 +3,14 @@ after it, as PyTorch did before 2.0."""
 
 import torch
 
-from tests.broken import derive
+from tests.broken import derive, torch_attribute
+
+
+def _kept_or_grad(tensor):
+    """The gradient retain_grad() kept, where it was called, else torch's .grad."""
+    if "_kept" in tensor.__dict__:
+        return tensor.__dict__["_kept"]
+    return torch.Tensor.grad.__get__(tensor)
 
 
 class _Tensor(torch.Tensor):
@@ -22,15 +29,7 @@ class _Tensor(torch.Tensor):
     def retains_grad(self):
         return "_kept" in self.__dict__ or torch.Tensor.retains_grad.__get__(self)
 
-    @property
-    def grad(self):
-        if "_kept" in self.__dict__:
-            return self.__dict__["_kept"]
-        return torch.Tensor.grad.__get__(self)
-
-    @grad.setter
-    def grad(self, value):
-        torch.Tensor.grad.__set__(self, value)
+    grad = torch_attribute("grad", get=_kept_or_grad)
 
 
 backend = derive("retained-grad-misses-later-hooks", breaks={"HOOK-3"}, tensor_type=_Tensor)

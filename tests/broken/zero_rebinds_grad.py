@@ -3,25 +3,24 @@ zeroing it in place, so a reference to the old gradient, an optimizer's or a hoo
 
 import torch
 
-from tests.broken import derive
+from tests.broken import derive, torch_attribute
+
+
+def _grad_zeroed_by_rebinding(tensor):
+    grad = torch.Tensor.grad.__get__(tensor)
+    if grad is not None:
+        # An instance attribute shadows the method, for this gradient object only.
+        grad.zero_ = lambda: _zero_by_rebinding(tensor, grad)
+    return grad
+
+
+def _zero_by_rebinding(tensor, grad):
+    tensor.grad = torch.zeros_like(grad)  # wrong on purpose: the existing object should be zeroed
+    return tensor.grad
 
 
 class _Tensor(torch.Tensor):
-    @property
-    def grad(self):
-        grad = torch.Tensor.grad.__get__(self)
-        if grad is not None:
-            # An instance attribute shadows the method, for this gradient object only.
-            grad.zero_ = lambda: self._zero_by_rebinding(grad)
-        return grad
-
-    @grad.setter
-    def grad(self, value):
-        torch.Tensor.grad.__set__(self, value)
-
-    def _zero_by_rebinding(self, grad):
-        self.grad = torch.zeros_like(grad)  # wrong on purpose: the existing object should be zeroed
-        return self.grad
+    grad = torch_attribute("grad", get=_grad_zeroed_by_rebinding)
 
 
 backend = derive("zero-rebinds-grad", breaks={"ZERO-1"}, tensor_type=_Tensor)
