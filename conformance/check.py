@@ -87,6 +87,16 @@ class Check:
             fail(what, expected, None)
         self.that(tuple(t.shape) == tuple(expected), what, expected=tuple(expected), actual=tuple(t.shape))
 
+    def leaf(self, t: Any, expected: bool, what: str) -> None:
+        """``t.is_leaf`` is ``expected``, and ``t.grad_fn`` is None exactly when ``t`` is a leaf (LEAF-1)."""
+        self.that(t.is_leaf is expected, f"{what}: is_leaf", expected=expected, actual=t.is_leaf)
+        grad_fn = "None" if expected else "a node"
+        self.that((t.grad_fn is None) is expected, f"{what}: grad_fn", expected=grad_fn, actual=t.grad_fn)
+
+    def version(self, t: Any, expected: int, what: str) -> None:
+        """``t._version``, the count of in-place changes to its storage, is ``expected``."""
+        self.that(t._version == expected, f"_version {what}", expected=expected, actual=t._version)
+
     @contextmanager
     def raises(self, exception: type[BaseException], fragment: str, what: str) -> Iterator[None]:
         """The block raises ``exception`` whose message contains ``fragment``."""

@@ -36,10 +36,6 @@ def check_still_the_trainable_leaf(check, w, before, how):
     check.equal(w.grad, [3.0, 4.0], f"w.grad after {how}: the gradient is kept")
 
 
-def check_version(check, t, expected, what):
-    check.that(t._version == expected, f"_version {what}", expected=expected, actual=t._version)
-
-
 @spec("DATA-1", source="001_7bced7f8c681d456.txt § .data 和 .grad")
 def test_data_is_an_untracked_alias_of_the_values(torch, check):
     """w.data of w = [1, 2] has w's values, does not require grad, is a leaf, and shares w's storage:
@@ -90,7 +86,7 @@ def test_data_update_leaves_the_version_at_zero(torch, check):
     """Assigning w.data = w.data - 0.1 * w.grad.data is not an in-place operation on w: w._version stays 0."""
     w = leaf_after_one_backward(torch)
     w.data = w.data - LEARNING_RATE * w.grad.data
-    check_version(check, w, 0, "of w after assigning w.data")
+    check.version(w, 0, "of w after assigning w.data")
 
 
 @spec("DATA-3", source="catalogue")
@@ -114,7 +110,7 @@ def test_inplace_change_through_data_leaves_the_version_at_zero(torch, check):
     """w.data.mul_(10) changes w without counting as an in-place operation on w: w._version stays 0."""
     w = torch.tensor([1.0, 2.0], requires_grad=True)
     w.data.mul_(10)
-    check_version(check, w, 0, "of w after w.data.mul_(10)")
+    check.version(w, 0, "of w after w.data.mul_(10)")
 
 
 @spec("DATA-4", source="catalogue")
@@ -173,10 +169,10 @@ def test_no_grad_update_gives_the_values_of_the_data_update(torch, check):
 def test_no_grad_update_counts_as_one_inplace_operation(torch, check):
     """with no_grad(): w -= 0.1 * w.grad is an in-place operation on w: w._version goes from 0 to 1."""
     w = leaf_after_one_backward(torch)
-    check_version(check, w, 0, "of w before the update")
+    check.version(w, 0, "of w before the update")
     with torch.no_grad():
         w -= LEARNING_RATE * w.grad
-    check_version(check, w, 1, "of w after w -= 0.1 * w.grad under no_grad")
+    check.version(w, 1, "of w after w -= 0.1 * w.grad under no_grad")
 
 
 @spec("DATA-5", source="catalogue")

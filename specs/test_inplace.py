@@ -5,21 +5,17 @@ from conformance import spec
 MODIFIED_BY_INPLACE = "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 
-def check_version(check, t, expected, what):
-    check.that(t._version == expected, f"_version {what}", expected=expected, actual=t._version)
-
-
 @spec("VER-1", source="catalogue")
 def test_version_counts_inplace_operations(torch, check):
     """_version starts at 0 and grows by one with each add_, setitem and zero_."""
     a = torch.ones(3)
-    check_version(check, a, 0, "of a new tensor")
+    check.version(a, 0, "of a new tensor")
     a.add_(1)
-    check_version(check, a, 1, "after add_")
+    check.version(a, 1, "after add_")
     a[1] = 3.0
-    check_version(check, a, 2, "after setitem")
+    check.version(a, 2, "after setitem")
     a.zero_()
-    check_version(check, a, 3, "after zero_")
+    check.version(a, 3, "after zero_")
 
 
 @spec("VER-1", source="catalogue")
@@ -28,13 +24,13 @@ def test_views_and_detached_tensors_share_the_version(torch, check):
     a = torch.ones(3)
     view = a[0]
     view.add_(1)
-    check_version(check, a, 1, "of a after view.add_")
-    check_version(check, view, 1, "of the view after its add_")
+    check.version(a, 1, "of a after view.add_")
+    check.version(view, 1, "of the view after its add_")
 
     detached = a.detach()
     detached.mul_(2)
-    check_version(check, a, 2, "of a after a.detach().mul_")
-    check_version(check, detached, 2, "of the detached tensor after its mul_")
+    check.version(a, 2, "of a after a.detach().mul_")
+    check.version(detached, 2, "of the detached tensor after its mul_")
 
 
 @spec("VER-2", source="catalogue")

@@ -14,12 +14,6 @@ IGNORE_NONLEAF_GRAD_WARNING = pytest.mark.filterwarnings(f"ignore:{NONLEAF_GRAD_
 LEAF_ONLY = "you can only change requires_grad flags of leaf variables"
 
 
-def check_leaf(check, t, leaf, what):
-    """``t`` is a leaf (or not), and has no grad_fn exactly when it is one."""
-    check.that(t.is_leaf == leaf, f"{what}.is_leaf", expected=leaf, actual=t.is_leaf)
-    check.that((t.grad_fn is None) == leaf, f"{what}.grad_fn is None", expected=leaf, actual=t.grad_fn)
-
-
 def check_requires_grad(check, t, requires_grad, what):
     check.that(
         t.requires_grad == requires_grad, f"{what}.requires_grad", expected=requires_grad, actual=t.requires_grad
@@ -54,9 +48,9 @@ def test_the_tutorials_leaf_tensors(torch, check):
     and the computed x2, y and L are non-leaves with a grad_fn that require grad."""
     model = _tutorial_model(torch)
     for name in TUTORIAL_LEAVES:
-        check_leaf(check, model[name], True, name)
+        check.leaf(model[name], True, name)
     for name in TUTORIAL_NON_LEAVES:
-        check_leaf(check, model[name], False, name)
+        check.leaf(model[name], False, name)
         check_requires_grad(check, model[name], True, name)
 
 
@@ -82,7 +76,7 @@ def test_results_that_record_no_graph_are_leaves(torch, check, make):
     have no grad_fn, so they are leaves, and they do not require grad."""
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     result = make(torch, x)
-    check_leaf(check, result, True, "the result")
+    check.leaf(result, True, "the result")
     check_requires_grad(check, result, False, "the result")
 
 
@@ -91,11 +85,11 @@ def test_plus_two_is_a_non_leaf_but_requires_grad_underscore_keeps_a_leaf(torch,
     """ones(2, requires_grad=True) + 2 is a non-leaf that requires grad, while ones(2).requires_grad_()
     stays a leaf and now requires grad."""
     shifted = torch.ones(2, requires_grad=True) + 2
-    check_leaf(check, shifted, False, "ones(2, requires_grad=True) + 2")
+    check.leaf(shifted, False, "ones(2, requires_grad=True) + 2")
     check_requires_grad(check, shifted, True, "ones(2, requires_grad=True) + 2")
 
     flagged = torch.ones(2).requires_grad_()
-    check_leaf(check, flagged, True, "ones(2).requires_grad_()")
+    check.leaf(flagged, True, "ones(2).requires_grad_()")
     check_requires_grad(check, flagged, True, "ones(2).requires_grad_()")
 
 
@@ -104,7 +98,7 @@ def test_a_view_of_a_leaf_is_not_a_leaf(torch, check):
     """Indexing a leaf that requires grad, a[0], gives a non-leaf with a grad_fn that requires grad."""
     a = torch.tensor([1.0, 2.0], requires_grad=True)
     view = a[0]
-    check_leaf(check, view, False, "a[0]")
+    check.leaf(view, False, "a[0]")
     check_requires_grad(check, view, True, "a[0]")
 
 
@@ -240,10 +234,10 @@ def test_requires_grad_of_a_leaf_can_be_changed(torch, check):
     w = torch.tensor([1.0])
     w.requires_grad = True
     check_requires_grad(check, w, True, "w after w.requires_grad = True")
-    check_leaf(check, w, True, "w after w.requires_grad = True")
+    check.leaf(w, True, "w after w.requires_grad = True")
     w.requires_grad_(False)
     check_requires_grad(check, w, False, "w after w.requires_grad_(False)")
-    check_leaf(check, w, True, "w after w.requires_grad_(False)")
+    check.leaf(w, True, "w after w.requires_grad_(False)")
 
 
 @spec("LEAF-5", source="catalogue")
@@ -264,7 +258,7 @@ def test_changing_requires_grad_of_a_non_leaf_raises(torch, check, change):
     with check.raises(RuntimeError, LEAF_ONLY, "changing requires_grad of c = a * 2"):
         change(c)
     check_requires_grad(check, c, True, "c")
-    check_leaf(check, c, False, "c")
+    check.leaf(c, False, "c")
 
 
 @spec("LEAF-5", source="catalogue")
@@ -276,4 +270,4 @@ def test_requires_grad_underscore_true_on_a_non_leaf_is_a_silent_no_op(torch, ch
         returned = c.requires_grad_(True)
     check.that(returned is c, "c.requires_grad_(True) returns c", expected="c", actual=returned)
     check_requires_grad(check, c, True, "c")
-    check_leaf(check, c, False, "c")
+    check.leaf(c, False, "c")

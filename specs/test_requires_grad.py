@@ -12,17 +12,10 @@ def check_flag(check, t, expected, what):
     check.that(t.requires_grad is expected, f"{what}: requires_grad", expected=expected, actual=t.requires_grad)
 
 
-def check_leaf(check, t, expected, what):
-    """``t.is_leaf`` is ``expected``, and ``t.grad_fn`` is None exactly when it is a leaf."""
-    check.that(t.is_leaf is expected, f"{what}: is_leaf", expected=expected, actual=t.is_leaf)
-    grad_fn = "None" if expected else "a node"
-    check.that((t.grad_fn is None) is expected, f"{what}: grad_fn", expected=grad_fn, actual=t.grad_fn)
-
-
 def check_untracked_leaf(check, t, what):
     """``t`` does not require grad and is a leaf without grad_fn, as every result computed under no_grad()."""
     check_flag(check, t, False, what)
-    check_leaf(check, t, True, what)
+    check.leaf(t, True, what)
 
 
 @spec("RG-1", source="catalogue: probe x + y, (x + y) + z")
@@ -35,7 +28,7 @@ def test_output_requires_grad_when_some_input_does(torch, check):
     check_flag(check, a, False, "x + y")
     b = a + z
     check_flag(check, b, True, "(x + y) + z")
-    check_leaf(check, b, False, "(x + y) + z")
+    check.leaf(b, False, "(x + y) + z")
 
 
 @spec("RG-1", source="001_7bced7f8c681d456.txt § code1")
@@ -136,7 +129,7 @@ def test_requires_grad__returns_x_itself(torch, check):
     returned = x.requires_grad_(True)
     check.that(returned is x, "x.requires_grad_(True) is x", expected="x", actual=returned)
     check_flag(check, x, True, "x after x.requires_grad_(True)")
-    check_leaf(check, x, True, "x")
+    check.leaf(x, True, "x")
     check.equal(x, [0.0, 1.0, 2.0, 3.0], "x, unchanged by requires_grad_")
 
 
@@ -149,7 +142,7 @@ def test_requires_grad__is_equivalent_to_creating_with_requires_grad(torch, chec
     created = torch.arange(4.0, requires_grad=True)
     for name, x in (("x.requires_grad_(True)", told), ("arange(4.0, requires_grad=True)", created)):
         check_flag(check, x, True, name)
-        check_leaf(check, x, True, name)
+        check.leaf(x, True, name)
         check.none(x.grad, f"{name}: .grad before backward")
         (2 * torch.dot(x, x)).backward()
     # The same gradient, whatever it is: its value, 4x, is CHAIN-4's concern.
@@ -164,7 +157,7 @@ def test_requires_grad__defaults_to_true_and_can_be_undone(torch, check):
     check_flag(check, t, True, "t after t.requires_grad_()")
     t.requires_grad_(False)
     check_flag(check, t, False, "t after t.requires_grad_(False)")
-    check_leaf(check, t, True, "t after both")
+    check.leaf(t, True, "t after both")
 
 
 @spec("RG-3", source="catalogue")
@@ -258,7 +251,7 @@ def test_creating_with_requires_grad_under_no_grad_makes_a_leaf_that_requires_gr
     with torch.no_grad():
         x = torch.tensor([1.0, 2.0], requires_grad=True)
     check_flag(check, x, True, "x created with requires_grad=True under no_grad()")
-    check_leaf(check, x, True, "x created under no_grad()")
+    check.leaf(x, True, "x created under no_grad()")
     (x * x).sum().backward()
     check.equal(x.grad, [2.0, 4.0], "x.grad = 2x")
 
@@ -299,7 +292,7 @@ def test_in_place_update_under_no_grad_keeps_a_leaf(torch, check, step_in_place,
         step_in_place(w)
     check.equal(w, stepped, "w after the step")
     check_flag(check, w, True, "w after the step under no_grad()")
-    check_leaf(check, w, True, "w after the step under no_grad()")
+    check.leaf(w, True, "w after the step under no_grad()")
 
 
 @spec("NG-2", source="catalogue", needs=["inplace"])
@@ -387,6 +380,6 @@ def test_in_place_op_with_a_tracked_input_makes_a_tracked_non_leaf(torch, check)
     a.add_(x)
     check.equal(a, [1.0, 2.0], "a after a.add_(x)")
     check_flag(check, a, True, "a after a.add_(x)")
-    check_leaf(check, a, False, "a after a.add_(x)")
+    check.leaf(a, False, "a after a.add_(x)")
     (3 * a).sum().backward()
     check.equal(x.grad, [3.0, 3.0], "x.grad through a")
