@@ -166,3 +166,38 @@ def test_guide_adapter_loads_and_runs_the_specs(pytester: pytest.Pytester) -> No
     recorder = pytester.inline_run(*spec_run_args(["--backend", "my_adapter:backend", *QUIET_RUN]))
     passed, _, failed = recorder.listoutcomes()
     assert passed and not failed, f"the guide's adapter fails {[report.nodeid for report in failed]}"
+
+
+# tinygrad's adapter, except that it reads values through realize(), which swaps a non-leaf's
+# graph for its computed buffer: the mistake the shipped adapter avoids by reading with numpy().
+REALIZING_TINYGRAD = """
+import sys
+
+import numpy as np
+
+from conformance.backends import tinygrad_backend
+
+globals().update({member: value for member, value in vars(tinygrad_backend).items() if not member.startswith("__")})
+name = "realizing-tinygrad"
+
+
+def to_numpy(t):
+    return t._t.realize().numpy().copy() if isinstance(t, Tensor) else np.array(t, copy=True)
+
+
+backend = sys.modules[__name__]
+"""
+
+
+def test_realize_cutting_tinygrad_graph_fails_a_clause_plainly(pytester: pytest.Pytester) -> None:
+    """tinygrad's silent trap: a non-leaf realized before backward loses its graph. Read that way,
+    the blitz example (its loss printed, then backpropagated) fails CHAIN-4 showing x.grad None."""
+    engine_backend("tinygrad")
+    pytester.makepyfile(realizing_tinygrad=REALIZING_TINYGRAD)
+    pytester.syspathinsert()
+    recorder = pytester.inline_run(
+        *spec_run_args(["--backend", "realizing_tinygrad:backend", "-k", "test_blitz_mean_gives_4_5", *QUIET_RUN])
+    )
+    [failure] = recorder.getfailures()
+    assert dict(failure.user_properties)["clause"] == "CHAIN-4"
+    assert "x.grad = 6 (x + 2) / 4" in failure.longreprtext and "actual:   None" in failure.longreprtext
