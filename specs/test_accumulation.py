@@ -7,9 +7,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from conformance import spec
-
-SMALL_INTEGERS = st.integers(-8, 8).map(float)
-"""Small integers as floats: every product and sum of a few of them is exact in float64, so grads compare exactly."""
+from conformance.strategies import SMALL_INTEGERS
+from conformance.tutorials import filled_2x2
 
 MAX_BACKWARDS = 4
 """The property accumulates at most this many gradients: enough to see a running sum, few enough to stay quick."""
@@ -43,19 +42,14 @@ def test_retained_graph_backpropagated_twice_doubles_the_gradient(torch, check):
     check.equal(x.grad, np.where(eye == 1, 8.0, 4.0), "x.grad after two backwards, 2 * 2(x + 1)")
 
 
-def _filled(torch, value):
-    """A 2x2 float32 tensor of ``value``, made from NumPy as the tutorial does with from_numpy."""
-    return torch.tensor(np.full((2, 2), value, dtype=np.float32))
-
-
 @spec("ACC-1", source="004_50a5472a54e6f60e.txt § 叶子Tensor: 更新是“累加”的")
 def test_another_loss_of_x1_accumulates_into_x1_grad(torch, check):
     """After y = x1·w1·w2 is backpropagated with -1 (x1.grad = -w1·w2 = -30), a second loss L2 = sum(x1²)
     adds its 2·x1 = 4 into x1.grad (-26) and leaves w1.grad = -12 as it was."""
-    x1 = _filled(torch, 2.0).requires_grad_(True)
-    w1 = _filled(torch, 5.0).requires_grad_(True)
+    x1 = filled_2x2(torch, 2.0).requires_grad_(True)
+    w1 = filled_2x2(torch, 5.0).requires_grad_(True)
     x2 = x1 * w1
-    w2 = _filled(torch, 6.0).requires_grad_(True)
+    w2 = filled_2x2(torch, 6.0).requires_grad_(True)
     y = x2 * w2
     y.backward(-1 * torch.ones(2, 2))
     check.equal(x1.grad, np.full((2, 2), -30.0), "x1.grad after y.backward(-1), -w1 * w2")

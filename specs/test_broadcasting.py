@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from conformance import spec
+from conformance.strategies import SMALL_INTEGERS
 
 
 def _sum_to_shape(grad, shape):
@@ -40,10 +41,6 @@ def test_leading_and_inner_broadcast_dims_are_summed(torch, check):
     big = torch.ones(5, 2, 4, 3)
     (small + big).sum().backward()
     check.equal(small.grad, np.full((2, 1, 3), 20.0), "small.grad")
-
-
-SMALL_INTEGERS = st.integers(-8, 8).map(float)
-"""Small integers as floats: every product and sum is exact in float64, so grads compare exactly."""
 
 
 @spec("BC-1", source="catalogue")

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from conformance import spec
+from conformance.tutorials import filled_2x2
 
 PRINTED_4_DIGITS = dict(rtol=0.0, atol=0.5e-4)
 """A value printed with 4 decimals is known to half a unit in the last digit, no better."""
@@ -207,23 +208,18 @@ def test_maximum_splits_ties_evenly(torch, check):
     check.equal(b.grad, [1.0, 0.5, 0.0], "b.grad: 1 where b wins, 0.5 at the tie, 0 where a wins")
 
 
-def _filled(torch, value):
-    """A 2x2 float32 leaf of ``value``, made from NumPy as the tutorial does with from_numpy."""
-    return torch.tensor(np.full((2, 2), value, dtype=np.float32))
-
-
 @spec("CHAIN-6", source="004_50a5472a54e6f60e.txt § 叶子Tensor")
 # Reading .grad of a non-leaf warns (LEAF-3); that is not this clause's concern.
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_two_weight_model_backward_with_upstream_gradient(torch, check):
     """In x2 = x1·w1, y = x2·w2 (x1 = 2, w1 = 5, w2 = 6), y.backward(-1·ones) gives x1.grad = -w1·w2 = -30,
     w1.grad = -x1·w2 = -12, w2.grad = -x2 = -10, and x2, y keep no .grad."""
-    x1 = _filled(torch, 2.0).requires_grad_(True)
-    w1 = _filled(torch, 5.0).requires_grad_(True)
+    x1 = filled_2x2(torch, 2.0).requires_grad_(True)
+    w1 = filled_2x2(torch, 5.0).requires_grad_(True)
     x2 = x1 * w1
-    w2 = _filled(torch, 6.0).requires_grad_(True)
+    w2 = filled_2x2(torch, 6.0).requires_grad_(True)
     y = x2 * w2
-    loss = _filled(torch, 10.0) - y
+    loss = filled_2x2(torch, 10.0) - y
     check.equal(x2, np.full((2, 2), 10.0), "x2 = x1 * w1")
     check.equal(y, np.full((2, 2), 60.0), "y = x2 * w2")
     check.equal(loss, np.full((2, 2), -50.0), "L = Y - y")

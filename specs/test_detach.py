@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from conformance import spec
-
-MODIFIED_BY_INPLACE = "one of the variables needed for gradient computation has been modified by an inplace operation"
+from conformance.messages import MODIFIED_BY_INPLACE
+from conformance.strategies import SMALL_INTEGERS
 
 
 def _graph_result(torch):
@@ -109,9 +109,6 @@ def test_detached_copy_of_y_adds_no_gradient(torch, check):
     (y + y.detach()).backward()
     check.equal(x.grad, 4.0, "x.grad of y + y.detach(), which is 2x, not 4x")
 
-
-SMALL_INTEGERS = st.integers(-8, 8).map(float)
-"""Small integers as floats: every value below stays under 2**53 in float64, so grads compare exactly."""
 
 # (g, f, ∂f/∂x with c held constant): f(x, g(x).detach()) must backpropagate the partial
 # derivative evaluated at c = g(x), never the total derivative that would include dg/dx.

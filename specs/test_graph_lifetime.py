@@ -10,6 +10,7 @@ import contextlib
 import pytest
 
 from conformance import spec
+from conformance.tutorials import X_DATA, Y_DATA
 
 SECOND_TIME = "Trying to backward through the graph a second time"
 
@@ -161,10 +162,6 @@ def test_each_forward_builds_a_fresh_graph(torch, check):
         y = (x * x).sum()
         y.backward()
         check.equal(x.grad, [2.0 * k, 4.0 * k], f"x.grad after {k} iteration(s), k · 2x")
-
-
-X_DATA = [1.0, 2.0, 3.0]
-Y_DATA = [2.0, 4.0, 6.0]
 
 
 @spec("GRAPH-4", source="001_7bced7f8c681d456.txt § code1: 只要作完backward，这个计算图就没有了，下次计算是新的计算图")

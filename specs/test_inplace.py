@@ -1,8 +1,7 @@
 """In-place operations and the version counter: which changes backward tolerates, and when it objects."""
 
 from conformance import spec
-
-MODIFIED_BY_INPLACE = "one of the variables needed for gradient computation has been modified by an inplace operation"
+from conformance.messages import MODIFIED_BY_INPLACE
 
 
 @spec("VER-1", source="catalogue")

@@ -1,10 +1,10 @@
 """Leaf versus non-leaf: which tensors are leaves, which of them backward gives a .grad, how a
 non-leaf can keep one (retain_grad), and on which tensors requires_grad may be changed."""
 
-import numpy as np
 import pytest
 
 from conformance import spec
+from conformance.tutorials import filled_2x2
 
 NONLEAF_GRAD_WARNING = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed"
 
@@ -20,20 +20,15 @@ def check_requires_grad(check, t, requires_grad, what):
     )
 
 
-def _filled(torch, value):
-    """A 2x2 float32 tensor of ``value``, made from NumPy as the tutorial does with from_numpy."""
-    return torch.tensor(np.full((2, 2), value, dtype=np.float32))
-
-
 def _tutorial_model(torch):
     """The tutorial's model, by name: x2 = x1·w1, y = x2·w2, L = Y - y, where x1, w1 and w2 require grad
     and the truth Y does not."""
-    x1 = _filled(torch, 2.0).requires_grad_(True)
-    w1 = _filled(torch, 5.0).requires_grad_(True)
+    x1 = filled_2x2(torch, 2.0).requires_grad_(True)
+    w1 = filled_2x2(torch, 5.0).requires_grad_(True)
     x2 = x1 * w1
-    w2 = _filled(torch, 6.0).requires_grad_(True)
+    w2 = filled_2x2(torch, 6.0).requires_grad_(True)
     y = x2 * w2
-    Y = _filled(torch, 10.0)  # the truth
+    Y = filled_2x2(torch, 10.0)  # the truth
     L = Y - y  # the loss
     return {"x1": x1, "w1": w1, "w2": w2, "Y": Y, "x2": x2, "y": y, "L": L}
 

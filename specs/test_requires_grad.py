@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance import spec
+from conformance.messages import MODIFIED_BY_INPLACE
 
 
 def check_flag(check, t, expected, what):
@@ -307,9 +308,6 @@ def test_in_place_update_through_a_view_of_a_leaf_requires_no_grad(torch, check,
     w = torch.tensor([1.0, 2.0], requires_grad=True)
     with check.raises(RuntimeError, VIEW_OF_LEAF_IN_PLACE, "an in-place write into a view of a leaf"):
         write(w)
-
-
-MODIFIED_BY_INPLACE = "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 
 @spec("NG-3", source="catalogue")

@@ -12,9 +12,8 @@ other residues altogether.
 """
 
 from conformance import spec
+from conformance.tutorials import X_DATA, Y_DATA
 
-X_DATA = [1.0, 2.0, 3.0]
-Y_DATA = [2.0, 4.0, 6.0]
 EPOCHS = 100
 LEARNING_RATE = 0.01
 
