@@ -19,11 +19,14 @@ class ConformanceFailure(AssertionError):
 
     ``clause`` names the violated clause when it is not the one the spec is marked with
     (a stateful spec checks many clauses); reports then attribute the failure to it.
+    ``program`` is the contract code that led to the failure, when the spec wrote it down as it
+    ran (a stateful spec's random program): the repro snippet is then that program.
     """
 
-    def __init__(self, message: str, clause: str | None = None) -> None:
+    def __init__(self, message: str, clause: str | None = None, program: str | None = None) -> None:
         super().__init__(message)
         self.clause = clause
+        self.program = program
 
 
 def _show(value: Any) -> str:

@@ -204,10 +204,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.when == "call" and callspec is not None and "torch" in callspec.params:
         backend = callspec.params["torch"]
         requested = next(n for n, b in item.config.stash[_backends_key].items() if b is backend)
+        program = getattr(call.excinfo.value, "program", None)
         try:
-            snippet = repro.snippet(
-                item.obj, requested, item.nodeid, entry.id, item.stash.get(_drawn_key, {}), callspec.params
-            )
+            if program is not None:  # the spec wrote down what it ran: that is the repro
+                snippet = repro.standalone_program(program, requested, f"{item.nodeid} (clause {entry.id})")
+            else:
+                snippet = repro.snippet(
+                    item.obj, requested, item.nodeid, entry.id, item.stash.get(_drawn_key, {}), callspec.params
+                )
         except Exception as exc:  # a snippet is a courtesy: failing to write one must not end the run
             snippet = f"# no repro snippet for {item.nodeid}: {type(exc).__name__}: {exc}\n"
         report.sections.append((results.REPRO_SECTION, snippet))

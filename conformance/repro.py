@@ -186,6 +186,21 @@ def snippet(
     return "\n".join(lines) + "\n\n" + body
 
 
+def standalone_program(body: str, backend_name: str, description: str) -> str:
+    """``body``, contract code over ``torch`` and ``check`` written down by a spec as it ran, as a
+    program that loads the backend as the fixtures do (a stateful spec's shrunk program)."""
+    lines = [
+        f"# Reproduces {description}; run it with python, from where the specs import.",
+        "from conformance.check import Check",
+        "from conformance.registry import load_backend",
+        "",
+        f"torch = load_backend({backend_name!r})",
+        "check = Check(torch)",
+        "",
+    ]
+    return "\n".join(lines) + "\n" + body + "\n"
+
+
 def _position(values: list[Any], value: Any) -> int:
     # By identity: the marks hold the very objects pytest passed to the spec.
     return next(i for i, candidate in enumerate(values) if candidate is value)
