@@ -19,6 +19,7 @@ name = "reference"
 version = conformance.__version__
 features = frozenset(
     {
+        "inplace",
         "retain_grad",
         "nonleaf_grad_warning",
         "grad_assignment_checks",

@@ -12,15 +12,18 @@ FREED = (
     "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
     "if you need to access saved tensors after calling backward."
 )
+MODIFIED = "one of the variables needed for gradient computation has been modified by an inplace operation"
 
 
 class Node:
     """One recorded op: its VJP, the forward values the VJP reads, and where its inputs came from."""
 
+    versions = ()  # per saved value: (its tensor's version counter, a one-element list; the count when saved)
+
     def __init__(self, name, vjp, saved, inputs):
         self.name = name
         self.vjp = vjp  # vjp(g, *saved) -> one gradient per input, None meaning "no gradient"
-        self.saved = saved  # the saved tensors; None once a backward has freed them
+        self.saved = saved  # the saved tensors' values; None once a backward has freed them
         self.inputs = inputs  # one edge per input: a Node, a leaf tensor, or None
         self.retained = None  # the tensor this node made, once that tensor calls retain_grad()
 
@@ -41,7 +44,7 @@ def toposort(roots):
             stack.append((edge, True))
             inputs = edge.inputs if isinstance(edge, Node) else ()
             stack.extend((edge_in, False) for edge_in in inputs if edge_in is not None)
-    return reversed(order)
+    return order[::-1]
 
 
 def backward(roots, grads, retain_graph=False):
@@ -64,6 +67,12 @@ def backward(roots, grads, retain_graph=False):
             continue
         if edge.saved is None:
             raise RuntimeError(FREED)
+        for counter, version in edge.versions:
+            if counter[0] != version:  # a saved tensor was changed in place since the forward
+                raise RuntimeError(
+                    f"{MODIFIED}: a tensor {edge.name} saved is at version {counter[0]}; "
+                    f"expected version {version} instead."
+                )
         if edge.retained is not None:
             edge.retained._accumulate_grad(g)  # retain_grad(): a non-leaf keeping its .grad like a leaf
 

@@ -12,9 +12,11 @@ import numpy as np
 
 def unbroadcast(g, shape):
     """Sum ``g`` over the dimensions broadcasting added or stretched, back to the input's ``shape``."""
-    g = np.sum(g, axis=tuple(range(np.ndim(g) - len(shape))))
+    if g.shape == shape:
+        return g  # nothing was broadcast (the common case)
+    g = np.add.reduce(g, axis=tuple(range(g.ndim - len(shape))))  # np.sum without its Python wrapper's cost
     stretched = tuple(axis for axis, size in enumerate(shape) if size == 1 and g.shape[axis] != 1)
-    return np.asarray(np.sum(g, axis=stretched, keepdims=True))
+    return np.add.reduce(g, axis=stretched, keepdims=True)
 
 
 def unreduce(g, shape, dim, keepdim):

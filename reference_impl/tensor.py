@@ -1,8 +1,12 @@
 """The Tensor: PyTorch's tensor surface over a NumPy array, recording every op into the graph.
 
 An op runs its rule from `ops` on the input arrays; when grad mode is on and an input
-requires grad, the result gets an `engine.Node` as its ``grad_fn``. `backward` checks its
-roots the way PyTorch does, then hands them to `engine.backward`.
+requires grad, the result gets an `engine.Node` as its ``grad_fn``. `backward`
+checks its roots the way PyTorch does, then hands them to `engine.backward`.
+
+Aliases (views, detach()) share one NumPy array. Views and detach() also share a
+version counter, a one-element list that every in-place op bumps; a node notes the count
+of each tensor it saves, and the engine refuses to use a saved tensor changed since.
 """
 
 import warnings
@@ -25,7 +29,12 @@ NONLEAF_GRAD = (
     "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
 )
 VIEW_IN_PLACE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
-
+DETACH_VIEW = (
+    "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for "
+    "training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() "
+    "cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
+    "torch/optim/optimizer.py as the solution."
+)
 _grad_enabled = True
 
 
@@ -51,11 +60,12 @@ class Tensor:
     __array_ufunc__ = None  # NumPy defers to the reflected operators: ndarray * tensor is a tensor
     __hash__ = object.__hash__  # == gives a tensor, so tensors hash by identity, as in PyTorch
 
-    def __init__(self, data, requires_grad=False, grad_fn=None):
+    def __init__(self, data, requires_grad=False, grad_fn=None, version=None):
         self._data = data  # the storage: detach() and views share it
         self._requires_grad = requires_grad  # a leaf's own flag; a non-leaf always requires grad
         self._grad_fn = grad_fn
-        self._base = None  # the tensor this one is a view of (indexing, t()), or None
+        self._version_counter = [0] if version is None else version  # shared with views and detach()
+        self._view_of = None  # (base, rule, params) when this tensor is a view of base (indexing, t())
         self._retains_grad = False
         self._grad = None
 
@@ -125,7 +135,19 @@ class Tensor:
             self._grad_fn.retained, self._retains_grad = self, True
 
     def detach(self):
-        return Tensor(self._data)  # don't flow through detach: a new leaf on the same storage, outside the graph
+        # don't flow through detach: a new leaf on the same storage and version counter, outside the graph
+        return Tensor(self._data, version=self._version_counter)
+
+    def detach_(self):
+        """Cut self out of the graph in place: a leaf that does not require grad."""
+        if self._view_of is not None:
+            raise RuntimeError(DETACH_VIEW)
+        self._grad_fn, self._requires_grad = None, False
+        return self
+
+    @property
+    def _version(self):
+        return self._version_counter[0]
 
     def backward(self, gradient=None, retain_graph=None):
         """Accumulate d(self)/d(leaf), weighted by ``gradient`` (needed unless self has one element), into .grad."""
@@ -236,9 +258,11 @@ class Tensor:
         return self._view(ops.t)
 
     def _view(self, rule, **params):
-        """A result sharing self's storage, as PyTorch's views do (so in-place changes through it reach self)."""
+        """A result sharing self's storage and version counter, as PyTorch's views do (integer and slice
+        indexing, t()): in-place changes through it reach self. Indexing with tensors copies instead."""
         view = _apply(rule, self, **params)
-        view._base = self
+        if np.may_share_memory(view._data, self._data):
+            view._view_of, view._version_counter = (self, rule, params), self._version_counter
         return view
 
     def exp(self):
@@ -338,14 +362,18 @@ class Tensor:
         self._in_place(ops.setitem, value, index=_numpy_index(index))
 
     def _in_place(self, rule, *others, **params):
-        """Compute ``rule`` on self and write the result into self's storage, which its aliases share.
+        """Compute ``rule`` on self, write the result into self's storage, which its aliases share, and count
+        the change in the version counter they share.
 
-        When recorded, self becomes the op's output: a non-leaf whose node takes self's old edge.
+        When recorded, self becomes the op's output: a non-leaf whose node takes self's old edge. A view
+        records the change on its base instead, as base[index] = result (PyTorch's CopySlices), and is then
+        taken from the changed base afresh.
         """
-        if _grad_enabled and self.is_leaf and self._requires_grad:
-            raise RuntimeError(LEAF_IN_PLACE)
-        if _grad_enabled and self._base is not None and self._base.is_leaf and self._base._requires_grad:
-            raise RuntimeError(VIEW_IN_PLACE)
+        base = self
+        while base._view_of is not None:
+            base = base._view_of[0]
+        if _grad_enabled and base._grad_fn is None and base._requires_grad:
+            raise RuntimeError(LEAF_IN_PLACE if base is self else VIEW_IN_PLACE)
         before = Tensor(self._data.copy(), grad_fn=self._grad_fn)  # self's old values, for the rule to save
         result = _apply(rule, before, *others, **params)
         if result.shape != self.shape:
@@ -354,12 +382,25 @@ class Tensor:
             )
         if not np.can_cast(result.dtype, self.dtype, "same_kind"):
             raise RuntimeError(f"result type {result.dtype} can't be cast to the desired output type {self.dtype}")
+        if result._grad_fn is not None and self._view_of is not None:
+            self._write_through_view(result)
+            return self
         self._data[...] = result._data
+        self._version_counter[0] += 1
         if result._grad_fn is not None:
             if self._retains_grad:
                 self._grad_fn.retained, result._grad_fn.retained = None, self
             self._grad_fn = result._grad_fn
         return self
+
+    def _write_through_view(self, value):
+        """Record ``value``, this view's new contents, as an in-place setitem on the base it views."""
+        base, rule, params = self._view_of
+        if rule is ops.t:
+            base._in_place(ops.setitem, value.t(), index=(Ellipsis,))  # a transposed view covers all of base
+        else:
+            base._in_place(ops.setitem, value, index=params["index"])
+        self._grad_fn = _apply(rule, base, **params)._grad_fn
 
 
 def _lift(value, like):
@@ -380,22 +421,51 @@ def _numpy_index(index):
 def _apply(rule, *inputs, **params):
     """Run ``rule`` on the inputs' arrays, promoted to one dtype, and record it as a node when
     grad mode is on, an input requires grad and the result is a float (as PyTorch records)."""
-    dtypes = [t.dtype for t in inputs]
-    dtype = np.result_type(*([d for d in dtypes if d.kind == "f"] or dtypes))  # a float operand decides
+    arrays, dtypes = tuple(t._data for t in inputs), {t.dtype for t in inputs}
+    if len(dtypes) > 1:
+        dtype = np.result_type(*([d for d in dtypes if d.kind == "f"] or dtypes))  # a float operand decides
+        arrays = tuple(array.astype(dtype, copy=False) for array in arrays)
     try:
         with np.errstate(all="ignore"):  # inf and nan are values, as in PyTorch, not warnings
-            out, saved, vjp = rule(*(t._data.astype(dtype, copy=False) for t in inputs), **params)
+            out, saved, vjp = rule(*arrays, **params)
     except ValueError as error:  # shapes that do not broadcast or multiply: PyTorch's RuntimeError
         raise RuntimeError(str(error)) from error
-    out = np.asarray(out)
-    if _grad_enabled and out.dtype.kind == "f" and any(t.requires_grad for t in inputs):
-        return Tensor(out, grad_fn=engine.Node(rule.__name__, vjp, saved, tuple(t._edge() for t in inputs)))
-    return Tensor(out)
+    result = Tensor(np.asarray(out))
+    if _grad_enabled and result.dtype.kind == "f" and any(t.requires_grad for t in inputs):
+        node = result._grad_fn = engine.Node(rule.__name__, vjp, saved, tuple(t._edge() for t in inputs))
+        if saved:  # as PyTorch's SavedVariable, note the version of each saved tensor (an input or the output)
+            sources = [_saved_from(value, arrays, out) for value in saved]
+            counters = [result._version_counter if i is None else inputs[i]._version_counter for i in sources]
+            node.versions = tuple((counter, counter[0]) for counter in counters)
+    return result
+
+
+def _saved_from(value, arrays, out):
+    """Which of the op's tensors a saved value is: input i, or None for the output (a rule saves nothing else)."""
+    for i, array in enumerate(arrays):
+        if value is array:
+            return i
+    assert value is out, "a rule saves only its input arrays and its output"
+    return None
+
+
+# ***** backward *****
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None):
     """Backpropagate from every tensor in ``tensors`` at once (autograd.backward): their contributions add up."""
-    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    tensors = _tensors(tensors)
+    grads = _root_gradients(tensors, grad_tensors)
+    with np.errstate(all="ignore"):
+        engine.backward([t._edge() for t in tensors], [g._data for g in grads], retain_graph=bool(retain_graph))
+
+
+def _tensors(tensors):
+    return [tensors] if isinstance(tensors, Tensor) else list(tensors)
+
+
+def _root_gradients(tensors, grad_tensors):
+    """The gradients the backward starts from, one per root, checked as PyTorch does."""
     if grad_tensors is None:
         grad_tensors = [None] * len(tensors)
     elif isinstance(grad_tensors, Tensor):
@@ -407,8 +477,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None):
     for i, t in enumerate(tensors):
         if not t.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
-    with np.errstate(all="ignore"):
-        engine.backward([t._edge() for t in tensors], grads, retain_graph=bool(retain_graph))
+    return grads
 
 
 def _root_gradient(i, output, gradient):
@@ -416,7 +485,7 @@ def _root_gradient(i, output, gradient):
     if gradient is None:
         if output.requires_grad and output.numel() != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        return np.ones(output.shape, output.dtype)
+        return Tensor(np.ones(output.shape, output.dtype))
     if not isinstance(gradient, Tensor):
         raise TypeError(f"gradients can be either Tensors or None, but got {type(gradient).__name__}")
     if gradient.shape != output.shape:
@@ -424,4 +493,4 @@ def _root_gradient(i, output, gradient):
             f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size({list(gradient.shape)}) "
             f"and output[{i}] has a shape of torch.Size({list(output.shape)})."
         )
-    return gradient._data.astype(output.dtype)
+    return gradient if gradient.dtype == output.dtype else Tensor(gradient._data.astype(output.dtype))
