@@ -19,6 +19,7 @@ name = "reference"
 version = conformance.__version__
 features = frozenset(
     {
+        "data_attribute",
         "inplace",
         "retain_grad",
         "nonleaf_grad_warning",

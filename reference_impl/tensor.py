@@ -4,7 +4,7 @@ An op runs its rule from `ops` on the input arrays; when grad mode is on and an 
 requires grad, the result gets an `engine.Node` as its ``grad_fn``. `backward`
 checks its roots the way PyTorch does, then hands them to `engine.backward`.
 
-Aliases (views, detach()) share one NumPy array. Views and detach() also share a
+Aliases (views, detach(), .data) share one NumPy array. Views and detach() also share a
 version counter, a one-element list that every in-place op bumps; a node notes the count
 of each tensor it saves, and the engine refuses to use a saved tensor changed since.
 """
@@ -35,6 +35,8 @@ DETACH_VIEW = (
     "cannot be called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
     "torch/optim/optimizer.py as the solution."
 )
+INTEGER_DATA = "data set to a tensor that requires gradients must be floating point or complex dtype"
+
 _grad_enabled = True
 
 
@@ -61,7 +63,7 @@ class Tensor:
     __hash__ = object.__hash__  # == gives a tensor, so tensors hash by identity, as in PyTorch
 
     def __init__(self, data, requires_grad=False, grad_fn=None, version=None):
-        self._data = data  # the storage: detach() and views share it
+        self._data = data  # the storage: detach(), .data and views share it
         self._requires_grad = requires_grad  # a leaf's own flag; a non-leaf always requires grad
         self._grad_fn = grad_fn
         self._version_counter = [0] if version is None else version  # shared with views and detach()
@@ -144,6 +146,17 @@ class Tensor:
             raise RuntimeError(DETACH_VIEW)
         self._grad_fn, self._requires_grad = None, False
         return self
+
+    @property
+    def data(self):
+        """The values as a new leaf on the same storage but with its own version counter: changes go unseen."""
+        return Tensor(self._data)
+
+    @data.setter
+    def data(self, value):
+        if self.requires_grad and value.dtype.kind != "f":
+            raise RuntimeError(INTEGER_DATA)
+        self._data = value._data  # untracked: neither the graph nor the version counter sees it
 
     @property
     def _version(self):
