@@ -19,6 +19,7 @@ name = "reference"
 version = conformance.__version__
 features = frozenset(
     {
+        "hooks",
         "data_attribute",
         "inplace",
         "retain_grad",

@@ -3,7 +3,9 @@
 A `Node` is one recorded op (PyTorch's ``grad_fn``). Each of its inputs is an edge: the
 Node that produced that input, the leaf tensor that accumulates its gradient, or None when
 no gradient flows there. Gradients are whatever the VJPs return (NumPy arrays); the engine
-only adds them up, so it knows nothing of arrays or of any op.
+only adds them up and hands them to the hooks, so it knows nothing of arrays or of any op.
+Both kinds of edge carry the hooks registered on their tensor (``_tensor_hooks``); a leaf
+also has ``_accumulate_grad(g)``.
 """
 
 FREED = (
@@ -17,6 +19,11 @@ MODIFIED = "one of the variables needed for gradient computation has been modifi
 
 class Node:
     """One recorded op: its VJP, the forward values the VJP reads, and where its inputs came from."""
+
+    # Hooks, in registration order: tuples, empty on the class so that recording a node costs nothing for them.
+    _tensor_hooks = ()  # g -> g, registered on the tensor this node made
+    _pre_hooks = ()  # g -> g, on the node: the gradient of its output, before the VJP
+    _post_hooks = ()  # (grads_in, g) -> grads_in, on the node: the gradients the VJP returned
 
     versions = ()  # per saved value: (its tensor's version counter, a one-element list; the count when saved)
 
@@ -62,6 +69,8 @@ def backward(roots, grads, retain_graph=False):
         g = total.pop(edge, None)
         if g is None:
             continue  # every use of this edge sent None: no gradient flows here
+        for hook in edge._tensor_hooks:
+            g = hook(g)  # Tensor.register_hook: each hook sees the previous one's result
         if not isinstance(edge, Node):
             edge._accumulate_grad(g)  # a leaf: .grad = g if .grad is None else .grad + g
             continue
@@ -74,13 +83,17 @@ def backward(roots, grads, retain_graph=False):
                     f"expected version {version} instead."
                 )
         if edge.retained is not None:
-            edge.retained._accumulate_grad(g)  # retain_grad(): a non-leaf keeping its .grad like a leaf
+            edge.retained._accumulate_grad(g)  # retain_grad(): after the tensor's hooks, like a leaf's .grad
+        for hook in edge._pre_hooks:
+            g = hook(g)
 
         # the chain rule: the VJP maps the output's gradient to one gradient per input
         grads_in = edge.vjp(g, *edge.saved)
         assert len(grads_in) == len(edge.inputs), (
             f"{edge.name}: the VJP returned {len(grads_in)} gradients for {len(edge.inputs)} inputs"
         )
+        for hook in edge._post_hooks:
+            grads_in = hook(grads_in, g)
         for edge_in, g_in in zip(edge.inputs, grads_in, strict=True):
             if edge_in is not None and g_in is not None:
                 total[edge_in] = g_in if edge_in not in total else total[edge_in] + g_in

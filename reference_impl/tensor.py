@@ -1,7 +1,7 @@
 """The Tensor: PyTorch's tensor surface over a NumPy array, recording every op into the graph.
 
 An op runs its rule from `ops` on the input arrays; when grad mode is on and an input
-requires grad, the result gets an `engine.Node` as its ``grad_fn``. `backward`
+requires grad, the result gets a `GradFn` (an `engine.Node`) as its ``grad_fn``. `backward`
 checks its roots the way PyTorch does, then hands them to `engine.backward`.
 
 Aliases (views, detach(), .data) share one NumPy array. Views and detach() also share a
@@ -36,6 +36,7 @@ DETACH_VIEW = (
     "torch/optim/optimizer.py as the solution."
 )
 INTEGER_DATA = "data set to a tensor that requires gradients must be floating point or complex dtype"
+NO_GRAD_HOOK = "cannot register a hook on a tensor that doesn't require gradient"
 
 _grad_enabled = True
 
@@ -61,6 +62,8 @@ class Tensor:
 
     __array_ufunc__ = None  # NumPy defers to the reflected operators: ndarray * tensor is a tensor
     __hash__ = object.__hash__  # == gives a tensor, so tensors hash by identity, as in PyTorch
+    _tensor_hooks = ()  # register_hook on a leaf (a non-leaf's live on its grad_fn); see engine.Node
+    _post_accumulate_hooks = ()
 
     def __init__(self, data, requires_grad=False, grad_fn=None, version=None):
         self._data = data  # the storage: detach(), .data and views share it
@@ -166,6 +169,20 @@ class Tensor:
         """Accumulate d(self)/d(leaf), weighted by ``gradient`` (needed unless self has one element), into .grad."""
         backward(self, gradient, retain_graph)
 
+    def register_hook(self, hook):
+        """Run ``hook(grad)`` on the gradient of self at every backward; a tensor it returns replaces the gradient."""
+        if not self.requires_grad:
+            raise RuntimeError(NO_GRAD_HOOK)
+        return RemovableHandle(self._edge(), "_tensor_hooks", _tensor_hook(hook))
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Run ``hook(self)`` after each backward has accumulated into this leaf's .grad."""
+        if not self.is_leaf:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self.requires_grad:
+            raise RuntimeError(NO_GRAD_HOOK)
+        return RemovableHandle(self, "_post_accumulate_hooks", hook)
+
     def _edge(self):
         """Where gradient for this tensor goes: its node, itself (a leaf that requires grad), or nowhere."""
         if self._grad_fn is not None:
@@ -173,11 +190,14 @@ class Tensor:
         return self if self._requires_grad else None
 
     def _accumulate_grad(self, g):
-        """The engine's callback: add ``g`` into .grad, which keeps this tensor's dtype and shape."""
+        """The engine's callback: add ``g`` into .grad, which keeps this tensor's dtype and shape, then run the
+        post-accumulate-grad hooks."""
         if self._grad is None:
             self._grad = Tensor(np.array(g, dtype=self.dtype))  # a copy: .grad never aliases the given gradient
         else:
             self._grad._data += g  # in place, as PyTorch does: whoever holds .grad sees the sum
+        for hook in self._post_accumulate_hooks:
+            hook(self)
 
     # ***** values *****
 
@@ -445,7 +465,7 @@ def _apply(rule, *inputs, **params):
         raise RuntimeError(str(error)) from error
     result = Tensor(np.asarray(out))
     if _grad_enabled and result.dtype.kind == "f" and any(t.requires_grad for t in inputs):
-        node = result._grad_fn = engine.Node(rule.__name__, vjp, saved, tuple(t._edge() for t in inputs))
+        node = result._grad_fn = GradFn(rule.__name__, vjp, saved, tuple(t._edge() for t in inputs))
         if saved:  # as PyTorch's SavedVariable, note the version of each saved tensor (an input or the output)
             sources = [_saved_from(value, arrays, out) for value in saved]
             counters = [result._version_counter if i is None else inputs[i]._version_counter for i in sources]
@@ -460,6 +480,74 @@ def _saved_from(value, arrays, out):
             return i
     assert value is out, "a rule saves only its input arrays and its output"
     return None
+
+
+class GradFn(engine.Node):
+    """A tensor's grad_fn: a Node that takes hooks on tensors."""
+
+    def register_prehook(self, hook):
+        """Run ``hook(grad_outputs)`` before the VJP; a tuple it returns replaces the gradients of the output."""
+        return RemovableHandle(self, "_pre_hooks", _node_prehook(hook))
+
+    def register_hook(self, hook):
+        """Run ``hook(grad_inputs, grad_outputs)`` after the VJP; a tuple it returns replaces grad_inputs."""
+        return RemovableHandle(self, "_post_hooks", _node_hook(hook, self.inputs))  # not self: no cycle
+
+
+# ***** hooks: the engine hands them its gradients, arrays; users see tensors *****
+
+
+class RemovableHandle:
+    """What registering a hook returns: ``remove()`` unregisters the hook."""
+
+    def __init__(self, owner, field, hook):
+        self._owner, self._field, self._hook = owner, field, hook
+        setattr(owner, field, getattr(owner, field) + (hook,))
+
+    def remove(self):
+        setattr(self._owner, self._field, tuple(h for h in getattr(self._owner, self._field) if h is not self._hook))
+
+
+def _as_tensor(g):
+    return Tensor(np.asarray(g))
+
+
+def _as_gradient(t, like):
+    """A tensor a hook returned, in the engine's currency: its array."""
+    return t._data
+
+
+def _tensor_hook(hook):
+    def run(g):
+        result = hook(_as_tensor(g))
+        if result is None:
+            return g
+        if tuple(result.shape) != tuple(g.shape):
+            raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has changed the size of value")
+        return _as_gradient(result, g)
+
+    return run
+
+
+def _node_prehook(hook):
+    def run(g):
+        result = hook((_as_tensor(g),))
+        return g if result is None else _as_gradient(result[0], g)
+
+    return run
+
+
+def _node_hook(hook, edges):
+    def run(grads_in, g):
+        # PyTorch shows None for the inputs that take no gradient (constants)
+        shown = tuple(
+            None if edge is None or g_in is None else _as_tensor(g_in)
+            for edge, g_in in zip(edges, grads_in, strict=True)
+        )
+        result = hook(shown, (_as_tensor(g),))
+        return grads_in if result is None else tuple(None if r is None else _as_gradient(r, g) for r in result)
+
+    return run
 
 
 # ***** backward *****

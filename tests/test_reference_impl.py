@@ -9,7 +9,9 @@ from reference_impl import backend, engine
 
 
 class Leaf:
-    """A stand-in for a leaf tensor: the engine only calls ``_accumulate_grad`` on it."""
+    """A stand-in for a leaf tensor: the engine only reads its hooks and calls ``_accumulate_grad`` on it."""
+
+    _tensor_hooks = ()
 
     def __init__(self) -> None:
         self.grad = None
