@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 
 import conformance
-from reference_impl.tensor import Tensor, backward
+from reference_impl.tensor import Tensor, backward, grad
 
 # Members of the backend as they are ("import x as x" marks a re-export).
 from reference_impl.tensor import is_grad_enabled as is_grad_enabled
@@ -19,6 +19,7 @@ name = "reference"
 version = conformance.__version__
 features = frozenset(
     {
+        "autograd_grad",
         "hooks",
         "data_attribute",
         "inplace",
@@ -35,7 +36,7 @@ features = frozenset(
 
 float32, float64, int64 = np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64)
 
-autograd = SimpleNamespace(backward=backward)
+autograd = SimpleNamespace(backward=backward, grad=grad)
 
 
 def to_numpy(t):

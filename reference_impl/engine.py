@@ -2,10 +2,10 @@
 
 A `Node` is one recorded op (PyTorch's ``grad_fn``). Each of its inputs is an edge: the
 Node that produced that input, the leaf tensor that accumulates its gradient, or None when
-no gradient flows there. Gradients are whatever the VJPs return (NumPy arrays); the engine
-only adds them up and hands them to the hooks, so it knows nothing of arrays or of any op.
-Both kinds of edge carry the hooks registered on their tensor (``_tensor_hooks``); a leaf
-also has ``_accumulate_grad(g)``.
+no gradient flows there. Gradients are whatever the VJPs return (NumPy arrays, or tensors
+when the backward is itself recorded); the engine only adds them up and hands them to the
+hooks, so it knows nothing of arrays or of any op. Both kinds of edge carry the hooks
+registered on their tensor (``_tensor_hooks``); a leaf also has ``_accumulate_grad(g)``.
 """
 
 FREED = (
@@ -54,23 +54,33 @@ def toposort(roots):
     return order[::-1]
 
 
-def backward(roots, grads, retain_graph=False):
+def backward(roots, grads, retain_graph=False, inputs=None, unpack=None):
     """Backpropagate ``grads[i]``, the gradient of root edge ``roots[i]``, into every leaf they reach.
 
     Several roots, or several uses of one tensor, add up. Without ``retain_graph`` each node
-    frees its saved tensors once used, so a later backward through it raises.
+    frees its saved tensors once used, so a later backward through it raises. Given the edges
+    ``inputs``, it accumulates nowhere and runs only the nodes that lead to them: it returns
+    {input edge: its gradient} instead (autograd.grad). ``unpack(node)``, given when the
+    backward is itself recorded (create_graph), gives a node's saved values as graph tensors.
     """
     total = {}  # edge -> the gradient of its output, summed over every use seen so far
     for root, g in zip(roots, grads, strict=True):
         total[root] = g if root not in total else total[root] + g
+    order = toposort(roots)
+    captured, runs = {}, _leading_to(order, inputs) if inputs is not None else None
 
     # topological order: a node runs only once every use of its output has sent its gradient
-    for edge in toposort(roots):
+    for edge in order:
         g = total.pop(edge, None)
         if g is None:
             continue  # every use of this edge sent None: no gradient flows here
         for hook in edge._tensor_hooks:
             g = hook(g)  # Tensor.register_hook: each hook sees the previous one's result
+        if inputs is not None:
+            if edge in inputs:
+                captured[edge] = g
+            if edge not in runs:
+                continue  # nothing this edge sends gradient to is wanted
         if not isinstance(edge, Node):
             edge._accumulate_grad(g)  # a leaf: .grad = g if .grad is None else .grad + g
             continue
@@ -88,7 +98,7 @@ def backward(roots, grads, retain_graph=False):
             g = hook(g)
 
         # the chain rule: the VJP maps the output's gradient to one gradient per input
-        grads_in = edge.vjp(g, *edge.saved)
+        grads_in = edge.vjp(g, *(edge.saved if unpack is None else unpack(edge)))
         assert len(grads_in) == len(edge.inputs), (
             f"{edge.name}: the VJP returned {len(grads_in)} gradients for {len(edge.inputs)} inputs"
         )
@@ -100,3 +110,13 @@ def backward(roots, grads, retain_graph=False):
 
         if edge.saved and not retain_graph:
             edge.saved = None  # PyTorch frees only saved tensors: a node that saved none can run again
+    return captured
+
+
+def _leading_to(order, inputs):
+    """The nodes in ``order`` (topological) with a path to some edge in ``inputs``: the ones that must run."""
+    runs = set()
+    for edge in reversed(order):  # every edge after the edges it sends gradient to
+        if isinstance(edge, Node) and any(e in inputs or e in runs for e in edge.inputs):
+            runs.add(edge)
+    return runs

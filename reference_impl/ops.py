@@ -1,10 +1,16 @@
 """The op rules, and nothing else: each op's forward and its vector-Jacobian product side by side.
 
 A rule maps input arrays (and keyword parameters that are not differentiated) to
-``(output, saved, vjp)``. ``saved`` holds the forward values the VJP reads: it is what
-a backward frees (PyTorch's saved tensors); everything else the VJP needs, such as a
-shape, it closes over. ``vjp(g, *saved)`` maps the output's gradient ``g`` to one
-gradient per input, None meaning "no gradient".
+``(output, saved, vjp)``. ``saved`` holds the forward values the VJP reads, each one an
+input array or the output itself: it is what a backward frees (PyTorch's saved tensors);
+everything else the VJP needs, such as a shape, it closes over. ``vjp(g, *saved)`` maps
+the output's gradient ``g`` to one gradient per input, None meaning "no gradient".
+
+The VJPs are NumPy code that tensors also understand (through NumPy's ``__array_ufunc__``
+and ``__array_function__``), as in HIPS autograd: a plain backward runs them on arrays,
+and backward(create_graph=True) runs them on tensors, so that they record a graph in
+turn and can be differentiated again. Hence operators and ``np.*`` calls, not methods
+only arrays have.
 """
 
 import numpy as np
@@ -22,7 +28,8 @@ def unbroadcast(g, shape):
 def unreduce(g, shape, dim, keepdim):
     """Undo a reduction over ``dim`` (all dimensions when None): put the reduced axes back, broadcast g along them."""
     if dim is not None and not keepdim:
-        g = np.expand_dims(g, dim)
+        reduced = {axis % len(shape) for axis in (dim if isinstance(dim, tuple) else (dim,))}
+        g = np.reshape(g, tuple(1 if axis in reduced else size for axis, size in enumerate(shape)))
     return np.broadcast_to(g, shape)
 
 
@@ -75,7 +82,7 @@ def _maximum_vjp(g, x, y):
 
 
 def _comparison(compare):
-    """A comparison: its boolean result carries no gradient to either side."""
+    """A comparison (or a logical and): its boolean result carries no gradient to either side."""
 
     def rule(x, y):
         return compare(x, y), (), lambda g: (None, None)
@@ -84,9 +91,22 @@ def _comparison(compare):
     return rule
 
 
-lt, le, gt, ge, eq, ne = map(
-    _comparison, (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal)
+lt, le, gt, ge, eq, ne, logical_and = map(
+    _comparison, (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal, np.logical_and)
 )
+
+
+def where(x, y, condition):
+    # d where(c, x, y) = dx where c holds, dy elsewhere; the condition is a parameter, never differentiated
+    xs, ys = x.shape, y.shape
+    return (
+        np.where(condition, x, y),
+        (),
+        lambda g: (
+            unbroadcast(np.where(condition, g, 0), xs),
+            unbroadcast(np.where(condition, 0, g), ys),
+        ),
+    )
 
 
 # ***** matrix products *****
@@ -98,17 +118,40 @@ def matmul(a, b):
 
 
 def _matmul_vjp(g, a, b):
-    rows, cols = np.atleast_2d(a), (b[:, None] if b.ndim == 1 else b)
-    g = g[..., None] if b.ndim == 1 else g  # the column b's dimension, then the row a's one
-    g = g[..., None, :] if a.ndim == 1 else g
+    rows = np.reshape(a, (1, -1)) if a.ndim == 1 else a
+    cols = np.reshape(b, (-1, 1)) if b.ndim == 1 else b
+    g = np.reshape(g, g.shape + (1,)) if b.ndim == 1 else g  # the column b's dimension, then the row a's one
+    g = np.reshape(g, g.shape[:-1] + (1,) + g.shape[-1:]) if a.ndim == 1 else g
     da = g @ np.swapaxes(cols, -1, -2)  # dL/da = g @ bᵀ
     db = np.swapaxes(rows, -1, -2) @ g  # dL/db = aᵀ @ g
-    return unbroadcast(da, rows.shape).reshape(a.shape), unbroadcast(db, cols.shape).reshape(b.shape)
+    return np.reshape(unbroadcast(da, rows.shape), a.shape), np.reshape(unbroadcast(db, cols.shape), b.shape)
 
 
 def t(x):
     # d(xᵀ) = (dx)ᵀ
-    return x.T, (), lambda g: (g.T,)
+    return x.T, (), lambda g: (np.transpose(g),)
+
+
+def swapaxes(x, axis1, axis2):
+    # d(swapaxes x) = swapaxes dx
+    return np.swapaxes(x, axis1, axis2), (), lambda g: (np.swapaxes(g, axis1, axis2),)
+
+
+def reshape(x, shape):
+    # d(reshape x) = reshape dx, back to x's shape
+    xs = x.shape
+    return np.reshape(x, shape), (), lambda g: (np.reshape(g, xs),)
+
+
+def broadcast_to(x, shape):
+    # d(broadcast x) = the sum of dx over the copies broadcasting made
+    xs = x.shape
+    return np.broadcast_to(x, shape), (), lambda g: (unbroadcast(g, xs),)
+
+
+def clone(x):
+    # d(copy of x) = dx
+    return x.copy(), (), lambda g: (g,)
 
 
 # ***** elementwise unary ops *****
@@ -150,7 +193,8 @@ def relu(x):
 
 def clamp(x, min=None, max=None):
     # d(clamp x) = dx on the closed interval min <= x <= max, ends included, else 0
-    return np.clip(x, min, max), (x,), lambda g, x: (g * ((min is None or x >= min) & (max is None or x <= max)),)
+    low, high = -np.inf if min is None else min, np.inf if max is None else max
+    return np.clip(x, min, max), (x,), lambda g, x: (np.where((x >= low) & (x <= high), g, 0),)
 
 
 def abs(x):
@@ -219,9 +263,17 @@ def getitem(x, index):
 
 
 def _scatter(g, shape, index):
-    dx = np.zeros(shape, g.dtype)
+    dx = np.zeros_like(g, shape=shape)
     np.add.at(dx, index, g)  # add.at, not assignment: an index may repeat
     return dx
+
+
+def add_at(x, value, index):
+    # np.add.at(x, index, value) on a copy of x: d = dx + dvalue scattered to index, so x gets g, value g[index]
+    vs = value.shape
+    out = x.copy()
+    np.add.at(out, index, value)
+    return out, (), lambda g: (g, unbroadcast(g[index], vs))
 
 
 def setitem(x, value, index):
@@ -229,10 +281,6 @@ def setitem(x, value, index):
     vs = value.shape
     out = x.copy()
     out[index] = value
-    return out, (), lambda g: (_zero_at(g, index), unbroadcast(g[index], vs))
-
-
-def _zero_at(g, index):
-    g = g.copy()
-    g[index] = 0
-    return g
+    kept = np.ones(x.shape, bool)
+    kept[index] = False
+    return out, (), lambda g: (np.where(kept, g, 0), unbroadcast(g[index], vs))

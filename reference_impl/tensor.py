@@ -2,7 +2,7 @@
 
 An op runs its rule from `ops` on the input arrays; when grad mode is on and an input
 requires grad, the result gets a `GradFn` (an `engine.Node`) as its ``grad_fn``. `backward`
-checks its roots the way PyTorch does, then hands them to `engine.backward`.
+and `grad` check their arguments the way PyTorch does, then hand them to `engine.backward`.
 
 Aliases (views, detach(), .data) share one NumPy array. Views and detach() also share a
 version counter, a one-element list that every in-place op bumps; a node notes the count
@@ -37,19 +37,34 @@ DETACH_VIEW = (
 )
 INTEGER_DATA = "data set to a tensor that requires gradients must be floating point or complex dtype"
 NO_GRAD_HOOK = "cannot register a hook on a tensor that doesn't require gradient"
+NOT_DIFFERENTIATED = "One of the differentiated Tensors does not require grad"
+UNUSED = (
+    "One of the differentiated Tensors appears to not have been used in the graph. "
+    "Set allow_unused=True if this is the desired behavior."
+)
+CREATE_GRAPH_CYCLE = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its gradient "
+    "which can cause a memory leak. We recommend using autograd.grad when creating the graph to avoid this. If you "
+    "have to use this function, make sure to reset the .grad fields of your parameters to None after use to break "
+    "the cycle and avoid the leak."
+)
 
 _grad_enabled = True
 
 
 @contextmanager
-def no_grad():
-    """A context (also a decorator, ``@no_grad()``) in which results are not recorded and do not require grad."""
+def _grad_mode(enabled):
     global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
+    previous, _grad_enabled = _grad_enabled, enabled
     try:
         yield
     finally:
         _grad_enabled = previous
+
+
+def no_grad():
+    """A context (also a decorator, ``@no_grad()``) in which results are not recorded and do not require grad."""
+    return _grad_mode(False)
 
 
 def is_grad_enabled():
@@ -60,7 +75,6 @@ def is_grad_enabled():
 class Tensor:
     """A NumPy array with PyTorch's autograd attributes; the backend's factories make them."""
 
-    __array_ufunc__ = None  # NumPy defers to the reflected operators: ndarray * tensor is a tensor
     __hash__ = object.__hash__  # == gives a tensor, so tensors hash by identity, as in PyTorch
     _tensor_hooks = ()  # register_hook on a leaf (a non-leaf's live on its grad_fn); see engine.Node
     _post_accumulate_hooks = ()
@@ -165,9 +179,10 @@ class Tensor:
     def _version(self):
         return self._version_counter[0]
 
-    def backward(self, gradient=None, retain_graph=None):
-        """Accumulate d(self)/d(leaf), weighted by ``gradient`` (needed unless self has one element), into .grad."""
-        backward(self, gradient, retain_graph)
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf), weighted by ``gradient`` (needed unless self has one element), into .grad,
+        of every leaf reached or only of ``inputs``; create_graph records the backward so it can be differentiated."""
+        backward(self, gradient, retain_graph, create_graph, inputs)
 
     def register_hook(self, hook):
         """Run ``hook(grad)`` on the gradient of self at every backward; a tensor it returns replaces the gradient."""
@@ -191,8 +206,10 @@ class Tensor:
 
     def _accumulate_grad(self, g):
         """The engine's callback: add ``g`` into .grad, which keeps this tensor's dtype and shape, then run the
-        post-accumulate-grad hooks."""
-        if self._grad is None:
+        post-accumulate-grad hooks. A recorded gradient (create_graph) is added out of place, keeping its graph."""
+        if isinstance(g, Tensor):
+            self._grad = g.clone() if self._grad is None else self._grad + g
+        elif self._grad is None:
             self._grad = Tensor(np.array(g, dtype=self.dtype))  # a copy: .grad never aliases the given gradient
         else:
             self._grad._data += g  # in place, as PyTorch does: whoever holds .grad sees the sum
@@ -208,6 +225,10 @@ class Tensor:
     @property
     def dtype(self):
         return self._data.dtype
+
+    @property
+    def ndim(self):
+        return self._data.ndim
 
     def numel(self):
         return self._data.size
@@ -298,6 +319,9 @@ class Tensor:
             view._view_of, view._version_counter = (self, rule, params), self._version_counter
         return view
 
+    def clone(self):
+        return _apply(ops.clone, self)
+
     def exp(self):
         return _apply(ops.exp, self._float())
 
@@ -370,6 +394,30 @@ class Tensor:
 
     def __ne__(self, other):
         return _apply(ops.ne, self, _lift(other, self))
+
+    def __and__(self, other):
+        return _apply(ops.logical_and, self, _lift(other, self))
+
+    def __rand__(self, other):
+        return _apply(ops.logical_and, _lift(other, self), self)
+
+    # ***** NumPy's functions on tensors, which record the matching ops: how ops' VJPs differentiate themselves *****
+
+    def __array_ufunc__(self, ufunc, method, *args, **kwargs):
+        if ufunc is np.add and method == "reduce":  # np.add.reduce(x, axis, keepdims=...) is np.sum
+            return _FUNCTIONS[np.sum](*args, **kwargs)
+        if ufunc is np.add and method == "at":  # np.add.at(target, index, value): in place, like setitem
+            target, index, value = args
+            target._in_place(ops.add_at, _lift(value, target), index=index)
+            return None
+        operation = _UFUNCS.get(ufunc)
+        if method != "__call__" or kwargs or operation is None:
+            return NotImplemented
+        return operation(_lift(args[0], self), *args[1:])  # ndarray * tensor lands here as np.multiply
+
+    def __array_function__(self, function, types, args, kwargs):
+        operation = _FUNCTIONS.get(function)
+        return NotImplemented if operation is None else operation(*args, **kwargs)
 
     # ***** in-place ops *****
 
@@ -466,9 +514,9 @@ def _apply(rule, *inputs, **params):
     result = Tensor(np.asarray(out))
     if _grad_enabled and result.dtype.kind == "f" and any(t.requires_grad for t in inputs):
         node = result._grad_fn = GradFn(rule.__name__, vjp, saved, tuple(t._edge() for t in inputs))
-        if saved:  # as PyTorch's SavedVariable, note the version of each saved tensor (an input or the output)
-            sources = [_saved_from(value, arrays, out) for value in saved]
-            counters = [result._version_counter if i is None else inputs[i]._version_counter for i in sources]
+        if saved:  # as PyTorch's SavedVariable, note where each saved value came from and that tensor's version
+            node.saved_from = tuple(_saved_from(value, arrays, out) for value in saved)
+            counters = [result._version_counter if i is None else inputs[i]._version_counter for i in node.saved_from]
             node.versions = tuple((counter, counter[0]) for counter in counters)
     return result
 
@@ -483,7 +531,9 @@ def _saved_from(value, arrays, out):
 
 
 class GradFn(engine.Node):
-    """A tensor's grad_fn: a Node that takes hooks on tensors."""
+    """A tensor's grad_fn: a Node that knows which tensors its saved values are, and takes hooks on tensors."""
+
+    saved_from = ()  # per saved value: the index of the input it is, or None for the output
 
     def register_prehook(self, hook):
         """Run ``hook(grad_outputs)`` before the VJP; a tuple it returns replaces the gradients of the output."""
@@ -494,7 +544,20 @@ class GradFn(engine.Node):
         return RemovableHandle(self, "_post_hooks", _node_hook(hook, self.inputs))  # not self: no cycle
 
 
-# ***** hooks: the engine hands them its gradients, arrays; users see tensors *****
+def _saved_tensors(node):
+    """``node``'s saved values as tensors in the graph, so that a VJP run on them is recorded (create_graph)."""
+    return tuple(
+        _in_graph(value, node if source is None else node.inputs[source])
+        for value, source in zip(node.saved, node.saved_from, strict=True)
+    )
+
+
+def _in_graph(value, edge):
+    """``value`` as a tensor whose gradient goes to ``edge``: the leaf itself, or a tensor made by that node."""
+    return edge if isinstance(edge, Tensor) else Tensor(np.asarray(value), grad_fn=edge)
+
+
+# ***** hooks: the engine hands them its gradients (arrays, or tensors under create_graph); users see tensors *****
 
 
 class RemovableHandle:
@@ -509,12 +572,12 @@ class RemovableHandle:
 
 
 def _as_tensor(g):
-    return Tensor(np.asarray(g))
+    return g if isinstance(g, Tensor) else Tensor(np.asarray(g))
 
 
 def _as_gradient(t, like):
-    """A tensor a hook returned, in the engine's currency: its array."""
-    return t._data
+    """A tensor a hook returned, in the engine's currency: a tensor when ``like`` is one, else its array."""
+    return t if isinstance(like, Tensor) else t._data
 
 
 def _tensor_hook(hook):
@@ -550,15 +613,59 @@ def _node_hook(hook, edges):
     return run
 
 
-# ***** backward *****
+# ***** backward and autograd.grad *****
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None):
-    """Backpropagate from every tensor in ``tensors`` at once (autograd.backward): their contributions add up."""
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Backpropagate from every tensor in ``tensors`` at once (autograd.backward): their contributions add up.
+
+    Every leaf reached accumulates its gradient into .grad, or, given ``inputs``, only those tensors do.
+    """
     tensors = _tensors(tensors)
     grads = _root_gradients(tensors, grad_tensors)
-    with np.errstate(all="ignore"):
-        engine.backward([t._edge() for t in tensors], [g._data for g in grads], retain_graph=bool(retain_graph))
+    if inputs is not None:
+        inputs = list(dict.fromkeys(_tensors(inputs)))
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        if not all(t.requires_grad for t in inputs):
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    if create_graph:
+        warnings.warn(CREATE_GRAPH_CYCLE, UserWarning, stacklevel=3)
+    captured = _run_backward(tensors, grads, retain_graph, create_graph, inputs)
+    for t in inputs or ():
+        if t._edge() in captured:
+            t._accumulate_grad(captured[t._edge()])
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=None):
+    """The gradients of ``outputs`` (weighted by ``grad_outputs``) with respect to each of ``inputs``, as a tuple;
+    no .grad is touched. With create_graph they are recorded, so they can be differentiated again."""
+    outputs, inputs = _tensors(outputs), _tensors(inputs)
+    grads = _root_gradients(outputs, grad_outputs)
+    if not all(t.requires_grad for t in inputs):
+        raise RuntimeError(NOT_DIFFERENTIATED)
+    captured = _run_backward(outputs, grads, retain_graph, create_graph, inputs)
+    gradients = [captured.get(t._edge()) for t in inputs]
+    if not allow_unused and any(g is None for g in gradients):
+        raise RuntimeError(UNUSED)
+    return tuple(
+        g if g is None or isinstance(g, Tensor) else Tensor(np.array(g, dtype=t.dtype))
+        for t, g in zip(inputs, gradients, strict=True)
+    )
+
+
+def _run_backward(tensors, grads, retain_graph, create_graph, inputs):
+    """Run the engine from ``tensors``; recorded, with tensors for gradients, under create_graph, as in PyTorch,
+    where retain_graph defaults to create_graph and the backward runs with grad mode set to create_graph."""
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    with _grad_mode(create_graph), np.errstate(all="ignore"):
+        return engine.backward(
+            [t._edge() for t in tensors],
+            grads if create_graph else [g._data for g in grads],
+            retain_graph=bool(retain_graph),
+            inputs=None if inputs is None else {t._edge() for t in inputs},
+            unpack=_saved_tensors if create_graph else None,
+        )
 
 
 def _tensors(tensors):
@@ -595,3 +702,44 @@ def _root_gradient(i, output, gradient):
             f"and output[{i}] has a shape of torch.Size({list(output.shape)})."
         )
     return gradient if gradient.dtype == output.dtype else Tensor(gradient._data.astype(output.dtype))
+
+
+def _where(condition, x, y):
+    like = x if isinstance(x, Tensor) else y
+    condition = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    return _apply(ops.where, _lift(x, like), _lift(y, like), condition=condition)
+
+
+# NumPy's names for the ops, for __array_ufunc__ and __array_function__
+_UFUNCS = {
+    np.add: Tensor.__add__,
+    np.subtract: Tensor.__sub__,
+    np.multiply: Tensor.__mul__,
+    np.divide: Tensor.__truediv__,
+    np.power: Tensor.__pow__,
+    np.matmul: Tensor.__matmul__,
+    np.negative: Tensor.__neg__,
+    np.maximum: Tensor.maximum,
+    np.exp: Tensor.exp,
+    np.log: Tensor.log,
+    np.tanh: Tensor.tanh,
+    np.sign: Tensor.sign,
+    np.absolute: Tensor.abs,
+    np.less: Tensor.__lt__,
+    np.less_equal: Tensor.__le__,
+    np.greater: Tensor.__gt__,
+    np.greater_equal: Tensor.__ge__,
+    np.equal: Tensor.__eq__,
+    np.not_equal: Tensor.__ne__,
+    np.logical_and: Tensor.__and__,
+    np.bitwise_and: Tensor.__and__,
+}
+_FUNCTIONS = {
+    np.sum: lambda x, axis=None, keepdims=False: x.sum(axis, keepdims),
+    np.reshape: lambda x, shape: _apply(ops.reshape, x, shape=shape),
+    np.broadcast_to: lambda x, shape: _apply(ops.broadcast_to, x, shape=shape),
+    np.swapaxes: lambda x, axis1, axis2: _apply(ops.swapaxes, x, axis1=axis1, axis2=axis2),
+    np.transpose: lambda x: _apply(ops.t, x),
+    np.where: _where,
+    np.zeros_like: lambda x, shape=None: Tensor(np.zeros_like(x._data, shape=shape)),
+}
