@@ -2,9 +2,9 @@
 
 A `Node` is one recorded op (PyTorch's ``grad_fn``). Each of its inputs is an edge: the
 Node that produced that input, the leaf tensor that accumulates its gradient, or None when
-no gradient flows there. Gradients are whatever the VJPs return (NumPy arrays, or tensors
-when the backward is itself recorded); the engine only adds them up and hands them to the
-hooks, so it knows nothing of arrays or of any op. Both kinds of edge carry the hooks
+no gradient flows there (a constant: its VJP never runs). Gradients are whatever the VJPs
+return (NumPy arrays, or tensors when the backward is itself recorded); the engine only adds
+them up and hands them to the hooks, so it knows nothing of arrays or of any op. Both kinds of edge carry the hooks
 registered on their tensor (``_tensor_hooks``); a leaf also has ``_accumulate_grad(g)``.
 """
 
@@ -18,7 +18,7 @@ MODIFIED = "one of the variables needed for gradient computation has been modifi
 
 
 class Node:
-    """One recorded op: its VJP, the forward values the VJP reads, and where its inputs came from."""
+    """One recorded op: a VJP per input, the forward values the VJPs read, and where its inputs came from."""
 
     # Hooks, in registration order: tuples, empty on the class so that recording a node costs nothing for them.
     _tensor_hooks = ()  # g -> g, registered on the tensor this node made
@@ -27,9 +27,9 @@ class Node:
 
     versions = ()  # per saved value: (its tensor's version counter, a one-element list; the count when saved)
 
-    def __init__(self, name, vjp, saved, inputs):
+    def __init__(self, name, vjps, saved, inputs):
         self.name = name
-        self.vjp = vjp  # vjp(g, *saved) -> one gradient per input, None meaning "no gradient"
+        self.vjps = vjps  # per input, vjp(g, *saved) -> that input's gradient, None meaning "no gradient"
         self.saved = saved  # the saved tensors' values; None once a backward has freed them
         self.inputs = inputs  # one edge per input: a Node, a leaf tensor, or None
         self.retained = None  # the tensor this node made, once that tensor calls retain_grad()
@@ -97,11 +97,13 @@ def backward(roots, grads, retain_graph=False, inputs=None, unpack=None):
         for hook in edge._pre_hooks:
             g = hook(g)
 
-        # the chain rule: the VJP maps the output's gradient to one gradient per input
-        grads_in = edge.vjp(g, *(edge.saved if unpack is None else unpack(edge)))
-        assert len(grads_in) == len(edge.inputs), (
-            f"{edge.name}: the VJP returned {len(grads_in)} gradients for {len(edge.inputs)} inputs"
-        )
+        # the chain rule: each input's VJP maps the output's gradient to that input's gradient;
+        # only the inputs a gradient goes to run theirs (PyTorch's needs_input_grad)
+        assert len(edge.vjps) == len(edge.inputs), f"{edge.name}: {len(edge.vjps)} VJPs for {len(edge.inputs)} inputs"
+        saved = edge.saved if unpack is None else unpack(edge)
+        grads_in = [
+            None if edge_in is None else vjp(g, *saved) for edge_in, vjp in zip(edge.inputs, edge.vjps, strict=True)
+        ]
         for hook in edge._post_hooks:
             grads_in = hook(grads_in, g)
         for edge_in, g_in in zip(edge.inputs, grads_in, strict=True):

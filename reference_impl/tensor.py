@@ -508,12 +508,12 @@ def _apply(rule, *inputs, **params):
         arrays = tuple(array.astype(dtype, copy=False) for array in arrays)
     try:
         with np.errstate(all="ignore"):  # inf and nan are values, as in PyTorch, not warnings
-            out, saved, vjp = rule(*arrays, **params)
+            out, saved, vjps = rule(*arrays, **params)
     except ValueError as error:  # shapes that do not broadcast or multiply: PyTorch's RuntimeError
         raise RuntimeError(str(error)) from error
     result = Tensor(np.asarray(out))
     if _grad_enabled and result.dtype.kind == "f" and any(t.requires_grad for t in inputs):
-        node = result._grad_fn = GradFn(rule.__name__, vjp, saved, tuple(t._edge() for t in inputs))
+        node = result._grad_fn = GradFn(rule.__name__, vjps, saved, tuple(t._edge() for t in inputs))
         if saved:  # as PyTorch's SavedVariable, note where each saved value came from and that tensor's version
             node.saved_from = tuple(_saved_from(value, arrays, out) for value in saved)
             counters = [result._version_counter if i is None else inputs[i]._version_counter for i in node.saved_from]

@@ -1,6 +1,6 @@
 """Facts about the reference engine's own machinery that no spec can see: the engine checks
-each VJP's arity, walks deep graphs without recursion, knows nothing of arrays, runs only the
-nodes autograd.grad needs; every VJP differentiates itself (create_graph); in-place changes
+that a node has one VJP per input, walks deep graphs without recursion, knows nothing of
+arrays, runs only the nodes autograd.grad needs and only the VJPs of inputs that take a gradient; every VJP differentiates itself (create_graph); in-place changes
 through a view are recorded on its base."""
 
 from __future__ import annotations
@@ -27,21 +27,33 @@ class Leaf:
         self.grad = g if self.grad is None else self.grad + g
 
 
-def test_vjp_returning_the_wrong_number_of_gradients_fails_naming_the_node() -> None:
+def test_a_node_without_one_vjp_per_input_fails_naming_the_node() -> None:
     x, y = Leaf(), Leaf()
-    node = engine.Node("two_inputs", lambda g: (g,), (), (x, y))
-    with pytest.raises(AssertionError, match="two_inputs: the VJP returned 1 gradients for 2 inputs"):
+    node = engine.Node("two_inputs", (lambda g: g,), (), (x, y))
+    with pytest.raises(AssertionError, match="two_inputs: 1 VJPs for 2 inputs"):
         engine.backward([node], [1.0])
 
 
 def test_engine_runs_on_plain_numbers_and_sums_every_path() -> None:
     """The diamond f = a·a + a with a = 2x at x = 3, its VJPs written on floats: df/dx = 2(2a + 1) = 26."""
     x = Leaf()
-    a = engine.Node("double", lambda g: (2 * g,), (), (x,))
-    square = engine.Node("square", lambda g, a_value: (g * a_value, g * a_value), (6.0,), (a, a))
-    f = engine.Node("add", lambda g: (g, g), (), (square, a))
+    a = engine.Node("double", (lambda g: 2 * g,), (), (x,))
+    square = engine.Node("square", (lambda g, a_value: g * a_value,) * 2, (6.0,), (a, a))
+    f = engine.Node("add", (lambda g: g,) * 2, (), (square, a))
     engine.backward([f], [1.0])
     assert x.grad == 26.0
+
+
+def test_the_vjp_of_an_input_that_takes_no_gradient_never_runs() -> None:
+    """x * c with c a constant: the engine skips c's VJP (PyTorch's needs_input_grad), so its product is never made."""
+    x, c = backend.tensor([1.0, 2.0], requires_grad=True), backend.tensor([3.0, 4.0])
+    y = x * c
+    ran = []
+    x_vjp, c_vjp = y.grad_fn.vjps
+    y.grad_fn.vjps = (x_vjp, lambda *args: ran.append("c") or c_vjp(*args))
+    y.sum().backward()
+    assert ran == [], "the constant's VJP ran"
+    assert backend.to_numpy(x.grad).tolist() == [3.0, 4.0]
 
 
 def test_a_graph_deeper_than_the_recursion_limit_backpropagates() -> None:
