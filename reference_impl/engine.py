@@ -25,7 +25,8 @@ class Node:
     _pre_hooks = ()  # g -> g, on the node: the gradient of its output, before the VJP
     _post_hooks = ()  # (grads_in, g) -> grads_in, on the node: the gradients the VJP returned
 
-    versions = ()  # per saved value: (its tensor's version counter, a one-element list; the count when saved)
+    # per saved value: its tensor's version counter (a one-element list), and the count when saved
+    counters = saved_versions = ()
 
     def __init__(self, name, vjps, saved, inputs):
         self.name = name
@@ -86,7 +87,7 @@ def backward(roots, grads, retain_graph=False, inputs=None, unpack=None):
             continue
         if edge.saved is None:
             raise RuntimeError(FREED)
-        for counter, version in edge.versions:
+        for counter, version in zip(edge.counters, edge.saved_versions, strict=True):
             if counter[0] != version:  # a saved tensor was changed in place since the forward
                 raise RuntimeError(
                     f"{MODIFIED}: a tensor {edge.name} saved is at version {counter[0]}; "

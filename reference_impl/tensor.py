@@ -489,8 +489,11 @@ def _lift(value, like):
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (bool, int, float)) and (like.dtype.kind == "f" or isinstance(value, float)):
-        return Tensor(np.asarray(value, dtype=like.dtype if like.dtype.kind == "f" else np.float32))
-    return Tensor(np.asarray(value))
+        value = np.asarray(value, dtype=like.dtype if like.dtype.kind == "f" else np.float32)
+    return Tensor(np.asarray(value), version=_CONSTANT)
+
+
+_CONSTANT = [0]  # the version counter of lifted values: no one holds them as tensors, so none changes in place
 
 
 def _numpy_index(index):
@@ -499,25 +502,32 @@ def _numpy_index(index):
     return index if any(i is Ellipsis for i in index) else index + (Ellipsis,)
 
 
+@np.errstate(all="ignore")  # inf and nan are values, as in PyTorch, not warnings (as a decorator: cheaper than with)
 def _apply(rule, *inputs, **params):
     """Run ``rule`` on the inputs' arrays, promoted to one dtype, and record it as a node when
     grad mode is on, an input requires grad and the result is a float (as PyTorch records)."""
-    arrays, dtypes = tuple(t._data for t in inputs), {t.dtype for t in inputs}
-    if len(dtypes) > 1:
+    arrays = [t._data for t in inputs]
+    if len({array.dtype for array in arrays}) > 1:
+        dtypes = [array.dtype for array in arrays]
         dtype = np.result_type(*([d for d in dtypes if d.kind == "f"] or dtypes))  # a float operand decides
-        arrays = tuple(array.astype(dtype, copy=False) for array in arrays)
+        arrays = [array.astype(dtype, copy=False) for array in arrays]
     try:
-        with np.errstate(all="ignore"):  # inf and nan are values, as in PyTorch, not warnings
-            out, saved, vjps = rule(*arrays, **params)
+        out, saved, vjps = rule(*arrays, **params)
     except ValueError as error:  # shapes that do not broadcast or multiply: PyTorch's RuntimeError
         raise RuntimeError(str(error)) from error
     result = Tensor(np.asarray(out))
-    if _grad_enabled and result.dtype.kind == "f" and any(t.requires_grad for t in inputs):
-        node = result._grad_fn = GradFn(rule.__name__, vjps, saved, tuple(t._edge() for t in inputs))
-        if saved:  # as PyTorch's SavedVariable, note where each saved value came from and that tensor's version
-            node.saved_from = tuple(_saved_from(value, arrays, out) for value in saved)
-            counters = [result._version_counter if i is None else inputs[i]._version_counter for i in node.saved_from]
-            node.versions = tuple((counter, counter[0]) for counter in counters)
+    if not _grad_enabled or result.dtype.kind != "f":
+        return result
+    edges = tuple([t._edge() for t in inputs])
+    if not any([edge is not None for edge in edges]):
+        return result  # no input requires grad
+    node = result._grad_fn = GradFn(rule.__name__, vjps, saved, edges)
+    if saved:  # as PyTorch's SavedVariable, note which tensor each saved value is and that tensor's version
+        node.saved_from = tuple([_saved_from(value, arrays, out) for value in saved])
+        node.counters = tuple(
+            [result._version_counter if i is None else inputs[i]._version_counter for i in node.saved_from]
+        )
+        node.saved_versions = tuple([counter[0] for counter in node.counters])
     return result
 
 
