@@ -108,6 +108,7 @@ class TensorState:
     node: Node | None
     born: int
     origin: str  # "created", "op", "detach" or "no_grad"
+    inputs: tuple[str, ...] = ()  # what an operation's result was computed from, graph or not
     grad: np.ndarray | None = None
     retains_grad: bool = False
     detached_from: str | None = None
@@ -168,16 +169,15 @@ class AutogradModel:
         result = forward(op, values, k)
         tracked = tuple(s.requires_grad for s in states)
         if not (grad_enabled and any(tracked)):
-            return self._add(
-                name, result, requires_grad=False, node=None, origin="no_grad" if not grad_enabled else "op"
-            )
+            origin = "op" if grad_enabled else "no_grad"
+            return self._add(name, result, requires_grad=False, node=None, origin=origin, inputs=tuple(inputs))
         saved, maybe = (), frozenset()
         if op == "mul":
             partners = [states[1 - i] for i in (0, 1) if tracked[i]]
             saved = tuple((p.name, p.storage, self.storages[p.storage].version) for p in partners)
             maybe = frozenset(s.storage for s in states) - {p.storage for p in partners}
         node = Node(op, tuple(inputs), tracked, tuple(values), result, saved, maybe, built_at=self.clock, constant=k)
-        state = self._add(name, result, requires_grad=True, node=node, origin="op")
+        state = self._add(name, result, requires_grad=True, node=node, origin="op", inputs=tuple(inputs))
         if op == "exp":  # exp saves its result in torch; another engine may save its input instead
             node.maybe_saved = frozenset({states[0].storage, state.storage})
         return state
@@ -297,14 +297,15 @@ class AutogradModel:
             self.tensors[name].failed_by.append(clock)
         return plan.leaves
 
-    def predates_a_backward_through_its_leaves(self, root: str) -> bool:
-        """Whether the graph of ``root`` was built before a backward that went through one of its leaves."""
+    def predates_another_backward_through_its_leaves(self, root: str) -> bool:
+        """Whether the graph of ``root`` was built before a backward of another output reached one of its leaves."""
         nodes, order = self.graph(root)
         first = min(node.built_at for node in nodes)
+        ran = set(self.tensors[root].reached_by)
         leaves = [self.tensors[n] for n in order if self.tensors[n].is_leaf]
-        return any(clock > first for leaf in leaves for clock in leaf.reached_by)
+        return any(clock > first and clock not in ran for leaf in leaves for clock in leaf.reached_by)
 
-    def failed_backward_through_its_leaves(self, root: str) -> bool:
+    def failed_backwards_through_its_leaves(self, root: str) -> bool:
         _, order = self.graph(root)
         return any(self.tensors[n].failed_by for n in order if self.tensors[n].is_leaf)
 
@@ -335,8 +336,7 @@ class AutogradModel:
         """Every tensor ``name`` was computed from, itself included, whether it required grad or not."""
         found, pending = {name}, [name]
         while pending:
-            node = self.tensors[pending.pop()].node
-            for i in node.inputs if node else ():
+            for i in self.tensors[pending.pop()].inputs:
                 if i not in found:
                     found.add(i)
                     pending.append(i)

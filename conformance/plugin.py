@@ -191,11 +191,13 @@ def pytest_runtest_call(item: pytest.Item):
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     marker = item.get_closest_marker("clause")
-    if marker is None or not report.failed or call.excinfo is None:
+    if marker is None or call.excinfo is None or not (report.failed or hasattr(report, "wasxfail")):
         return report
     violated = getattr(call.excinfo.value, "clause", None) if call.excinfo.errisinstance(ConformanceFailure) else None
-    if violated:
+    if violated:  # expected failures too: reports and expectation files name the clause that failed
         report.user_properties.append((results.VIOLATED_CLAUSE_PROPERTY, violated))
+    if not report.failed:
+        return report
     entry = catalogue.get(violated or marker.args[0])
     report.sections.append(
         ("conformance clause", f"{entry.id} [{entry.level}]: {entry.statement}\nsource: {marker.kwargs['source']}")

@@ -13,14 +13,16 @@ code that reproduce it on the backend.
 from __future__ import annotations
 
 import functools
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
-from hypothesis import settings
+from hypothesis import Phase, reject, settings
 from hypothesis import strategies as st
+from hypothesis.errors import UnsatisfiedAssumption
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from conformance import catalogue, spec
@@ -30,14 +32,16 @@ from conformance.repro import standalone_program
 
 MAX_STEPS = 30
 """Steps per program: enough for a few graphs, backwards and resets, short enough to shrink fast."""
+SHRINK_SECONDS = 20.0
+"""A bound on shrinking, well within the spec timeout: a program of 30 steps usually shrinks in a second."""
 MAX_TENSORS = 12
 MAX_HELD = 3
 NAMES = [c for c in "abcdefhijkmnpqrstuvwxyz"]  # g is kept for held gradients, l and o read like 1 and 0
 VECTOR = 2
 """Vectors have two elements: enough to tell elements apart, and every op keeps tensors of one shape."""
-ELEMENTS = st.integers(-3, 3).map(float)
+ELEMENTS = st.sampled_from([2.0, -1.0, 3.0, 1.0, 0.0, -3.0])
 """Small integers as floats: sums and products of a few of them are exact in float64."""
-GRADIENT_ELEMENTS = st.sampled_from([1.0, 2.0, -1.0, 0.0, 1.0 + 2.0**-10])
+GRADIENT_ELEMENTS = st.sampled_from([1.0 + 2.0**-10, 2.0, -1.0, 1.0, 0.0])
 """Explicit gradients: exact in float64; 1 + 2**-10 is not a bfloat16 value, so a rounded gradient shows."""
 CONSTANTS = st.sampled_from([1.0, -2.0, 0.5])
 RARELY = st.tuples(st.booleans(), st.booleans(), st.booleans()).map(all)
@@ -109,6 +113,7 @@ class Step:
     seed: np.ndarray | None = None
     explicit: bool = False
     under_no_grad: bool = False
+    clock: int | None = None  # the model's clock of the backward
     prior: dict[str, np.ndarray | None] = field(default_factory=dict)  # receivers' .grad before the backward
     added: dict[str, np.ndarray] = field(default_factory=dict)  # what the backward added to each receiver
 
@@ -136,6 +141,13 @@ def _literal(values: np.ndarray) -> str:
 def _tensor_source(values: np.ndarray, requires_grad: bool | None = None) -> str:
     flag = "" if requires_grad is None else f", requires_grad={requires_grad}"
     return f"torch.tensor({_literal(values)}, dtype=torch.float64{flag})"
+
+
+def _near(actual: np.ndarray | None, expected: np.ndarray | None) -> bool:
+    """Whether ``actual`` is ``expected`` within the tolerance."""
+    if actual is None or expected is None:
+        return False
+    return actual.shape == np.shape(expected) and bool(np.allclose(actual, expected, rtol=RTOL, atol=ATOL))
 
 
 def _update(name: str) -> str:
@@ -166,6 +178,8 @@ class AutogradPrograms(RuleBasedStateMachine):
         self.program: list[str] = []
         self.held: dict[str, HeldGrad] = {}
         self.names = iter(NAMES)
+        self.actions: list[tuple[str, dict]] = []  # what the program did, for `shrink` to replay
+        self.verified = 0  # tensors that existed at the last verify
 
     # -- running lines of the program -------------------------------------------------------
 
@@ -174,36 +188,41 @@ class AutogradPrograms(RuleBasedStateMachine):
         self.program.append(source)
         try:
             exec(_compiled(source), self.namespace)
+            return
         except ConformanceFailure as failure:
-            self._fail(failure, clause)
+            failed = failure
         except Exception as error:  # the backend raised where the model expects none
-            self._fail(ConformanceFailure(f"{type(error).__name__}: {error}"), clause)
+            failed = ConformanceFailure(f"{type(error).__name__}: {error}")
+        # Raised outside the except block: with no exception context, hypothesis sees one bug, not one per cause.
+        self._fail(failed, clause)
 
     def _check(self, source: str, clause: str | Callable[[], str]) -> None:
         """Run a check; if it fails, the program so far followed by it reproduces the failure."""
         try:
             exec(_compiled(source), self.namespace)
+            return
         except ConformanceFailure as failure:
-            chosen = clause() if callable(clause) else clause
-            if chosen in self.masked:
-                return
+            failed = failure
+        chosen = clause() if callable(clause) else clause
+        if chosen not in self.masked:
             self.program.append(source)
-            self._fail(failure, chosen)
+            self._fail(failed, chosen)
 
     def _fail(self, failure: ConformanceFailure, clause: str | Callable[[], str]) -> None:
         clause = clause() if callable(clause) else clause
         if clause in self.masked:
-            # A step that a masked clause's deviation broke cannot go on in step with the model.
-            raise MaskedDeviation(clause)
+            reject()  # a masked deviation broke the step: the program cannot go on in step with the model
         body = "\n".join(self.program)
         entry = catalogue.get(clause)
         program = standalone_program(body, self.torch.name, f"clause {clause}, found by specs/test_stateful.py")
-        raise ConformanceFailure(
+        error = ConformanceFailure(
             f"{failure}\n  violates {clause}: {entry.statement}\n\n"
-            f"The program (shrunk by hypothesis) that reproduces it:\n\n{program}",
+            f"The program that reproduces it (shrunk, {len(self.actions)} steps):\n\n{program}",
             clause,
             program=body,
         )
+        error.actions = list(self.actions)
+        raise error
 
     def _masked(self, clause: str) -> bool:
         return clause in self.masked
@@ -218,7 +237,7 @@ class AutogradPrograms(RuleBasedStateMachine):
         return len(self.tensors) < MAX_TENSORS
 
     def _name(self) -> str:
-        return next(self.names)
+        return next(name for name in self.names if name not in self.tensors)
 
     def _bounded(self, values: np.ndarray) -> bool:
         return bool(np.all(np.abs(values) <= MAX_ABS))
@@ -241,97 +260,154 @@ class AutogradPrograms(RuleBasedStateMachine):
             and self._bounded(self.model.values(n) - LEARNING_RATE * s.grad)
         ]
 
-    # -- rules --------------------------------------------------------------------------------
+    # -- rules: each draws its choices, then performs them ---------------------------------
+    #
+    # A performed action is recorded with its choices (names, values, flags), so that `shrink` can replay a
+    # failing program with steps left out; an action whose choices no longer fit the state is skipped.
+
+    def perform(self, kind: str, **choices) -> None:
+        self.actions.append((kind, choices))
+        if getattr(self, f"_{kind}")(**choices) is False:
+            self.actions.pop()
 
     @precondition(lambda self: self._room())
     @rule(data=st.data())
     def create_leaf(self, data) -> None:
         shape = data.draw(st.sampled_from([(VECTOR,), ()]), label="shape")
-        values = np.array(data.draw(st.lists(ELEMENTS, min_size=VECTOR, max_size=VECTOR), label="values"))
-        values = values.reshape(shape) if shape else values[0]
+        values = data.draw(st.lists(ELEMENTS, min_size=VECTOR, max_size=VECTOR), label="values")
         requires_grad = data.draw(st.sampled_from([True, False, None]), label="requires_grad")
-        name = self._name()
-        self._run(f"{name} = {_tensor_source(values, requires_grad)}", "RG-1")
-        self.model.leaf(name, values, bool(requires_grad))
+        self.perform("create_leaf", name=self._name(), values=values if shape else values[0], flag=requires_grad)
+
+    def _create_leaf(self, name: str, values, flag: bool | None) -> None:
+        values = np.array(values)
+        self._run(f"{name} = {_tensor_source(values, flag)}", "RG-1")
+        self.model.leaf(name, values, bool(flag))
         self.verify(Step("create", name))
 
     def _operations(self) -> list[tuple[str, tuple[str, ...]]]:
         """Every (op, inputs) over the tensors so far whose result stays bounded."""
-        found = []
-        for x in self.tensors:
-            vx = self.model.values(x)
-            found.append(("add_const", (x,)))
-            if np.all(vx <= MAX_EXP_INPUT):
-                found.append(("exp", (x,)))
-            if vx.ndim:
-                found.append(("sum", (x,)))
-            for y in self.tensors:
-                if self.tensors[y].shape == self.tensors[x].shape:
-                    found.append(("add", (x, y)))
-                    if self._bounded(vx * self.model.values(y)):
-                        found.append(("mul", (x, y)))
-        return found
+        return [(op, inputs) for op in OPS for inputs in self._inputs(op) if self._computable(op, inputs)]
 
-    def _compute(self, data, grad_enabled: bool) -> str:
-        """Apply a drawn operation in the model; return its line."""
+    def _inputs(self, op: str) -> list[tuple[str, ...]]:
+        if op in ("add", "mul"):
+            return [(x, y) for x in self.tensors for y in self.tensors]
+        return [(x,) for x in self.tensors]
+
+    def _computable(self, op: str, inputs: tuple[str, ...]) -> bool:
+        if not all(i in self.tensors for i in inputs):
+            return False
+        values = [self.model.values(i) for i in inputs]
+        if op == "exp":
+            return bool(np.all(values[0] <= MAX_EXP_INPUT))
+        if op == "sum":
+            return values[0].ndim > 0
+        if op in ("add", "mul"):
+            same = values[0].shape == values[1].shape
+            return same and (op == "add" or self._bounded(values[0] * values[1]))
+        return True
+
+    def _draw_operation(self, data) -> dict:
         op, inputs = data.draw(st.sampled_from(self._operations()), label="operation")
         k = data.draw(CONSTANTS, label="constant") if op == "add_const" else None
-        name = self._name()
+        return {"name": self._name(), "op": op, "inputs": inputs, "k": k}
+
+    def _apply(self, name: str, op: str, inputs: tuple[str, ...], k: float | None, grad_enabled: bool) -> str:
+        """Apply an operation in the model; return its line of the program."""
         self.model.apply(name, op, list(inputs), k, grad_enabled)
         return f"{name} = {OPS[op][0].format(*inputs, k=k)}"
 
     @precondition(lambda self: self._room() and self.tensors)
     @rule(data=st.data())
     def compute(self, data) -> None:
-        source = self._compute(data, grad_enabled=True)
-        self._run(source, "CHAIN-7")
-        self.verify(Step("compute"))
+        self.perform("compute", **self._draw_operation(data))
+
+    def _compute(self, name: str, op: str, inputs: tuple[str, ...], k: float | None) -> bool | None:
+        if not self._computable(op, inputs):
+            return False
+        self._run(self._apply(name, op, inputs, k, grad_enabled=True), "CHAIN-7")
+        self.verify(Step("compute", name))
+        return None
 
     @precondition(lambda self: len(self.tensors) < MAX_TENSORS - 1 and self.tensors and not self._masked("NG-1"))
     @rule(data=st.data(), nested=st.booleans())
     def compute_under_no_grad(self, data, nested: bool) -> None:
         """Results under no_grad; also after a nested no_grad block, whose exit must not switch recording on."""
-        source = self._compute(data, grad_enabled=False)
-        if nested:
-            source = f"with torch.no_grad():\n{_indent(source)}\n{self._compute(data, grad_enabled=False)}"
+        first = self._draw_operation(data)
+        if not nested:
+            self.perform("compute_under_no_grad", inner=first, after=None)
+            return
+        # The second operation may use the first's result: the model knows it while drawing.
+        self.model.apply(first["name"], first["op"], list(first["inputs"]), first["k"], grad_enabled=False)
+        after = self._draw_operation(data)
+        del self.tensors[first["name"]]
+        self.perform("compute_under_no_grad", inner=first, after=after)
+
+    def _compute_under_no_grad(self, inner: dict, after: dict | None) -> bool | None:
+        if not self._computable(inner["op"], inner["inputs"]):
+            return False
+        source = self._apply(**inner, grad_enabled=False)
+        if after is not None:
+            if not self._computable(after["op"], after["inputs"]):
+                del self.tensors[inner["name"]]
+                return False
+            source = f"with torch.no_grad():\n{_indent(source)}\n{self._apply(**after, grad_enabled=False)}"
         self._run(f"with torch.no_grad():\n{_indent(source)}", "NG-1")
         self.verify(Step("no_grad"))
+        return None
 
     @precondition(lambda self: self._room() and self.tensors)
     @rule(data=st.data())
     def detach(self, data) -> None:
         source = data.draw(st.sampled_from(list(self.tensors)), label="source")
-        name = self._name()
+        self.perform("detach", name=self._name(), source=source)
+
+    def _detach(self, name: str, source: str) -> bool | None:
+        if source not in self.tensors:
+            return False
         self._run(f"{name} = {source}.detach()", "DET-1")
         self.model.detach(name, source)
         self.verify(Step("detach", name))
+        return None
 
     @precondition(lambda self: self._roots())
     @rule(data=st.data())
     def backward(self, data) -> None:
         root = data.draw(st.sampled_from(self._roots()), label="root")
-        state = self.tensors[root]
-        explicit = bool(state.shape) or data.draw(st.booleans(), label="explicit gradient")
-        seed = np.ones(state.shape)
-        if explicit:
-            seed = np.array(data.draw(st.lists(GRADIENT_ELEMENTS, min_size=VECTOR, max_size=VECTOR), label="gradient"))
-            seed = seed if state.shape else seed[0]
-        retain = data.draw(st.booleans(), label="retain_graph") and not self._masked("GRAPH-2")
-        under_no_grad = data.draw(RARELY, label="inside no_grad") and not self._masked("NG-4")
+        shape = self.tensors[root].shape
+        seed = None
+        if shape or data.draw(st.booleans(), label="explicit gradient"):
+            seed = data.draw(st.lists(GRADIENT_ELEMENTS, min_size=VECTOR, max_size=VECTOR), label="gradient")
+            seed = seed if shape else seed[0]
+        retain = data.draw(st.booleans(), label="retain_graph")
+        under_no_grad = data.draw(RARELY, label="inside no_grad")
+        self.perform("backward", root=root, seed=seed, retain=retain, under_no_grad=under_no_grad)
+
+    def _backward(self, root: str, seed, retain: bool, under_no_grad: bool) -> bool | None:
+        if root not in self._roots() or (seed is None) is not (self.tensors[root].shape == ()):
+            return False
+        if (retain and self._masked("GRAPH-2")) or (under_no_grad and self._masked("NG-4")):
+            return False
         plan = self.model.plan(root)
-        if plan.outcome == "unspecified":
-            return
-        arguments = [_tensor_source(seed)] if explicit else []
-        call = f"{root}.backward({', '.join(arguments + (['retain_graph=True'] if retain else []))})"
+        if (
+            plan.outcome == "unspecified"
+            or plan.outcome == "raises"
+            and any(not self.tensors[n].is_leaf for n in plan.leaves)
+        ):
+            return False  # a failed backward leaves .grad unspecified, and only a leaf's can be reset alike everywhere
+        explicit = seed is not None
+        seed = np.array(seed) if explicit else np.ones(())
+        arguments = ([_tensor_source(seed)] if explicit else []) + (["retain_graph=True"] if retain else [])
+        call = f"{root}.backward({', '.join(arguments)})"
         if under_no_grad:
             call = f"with torch.no_grad():\n{_indent(call)}"
         if plan.outcome == "raises":
             self._backward_that_raises(root, call, plan)
-            return
+            return None
         step = Step("backward", root=root, seed=seed, explicit=explicit, under_no_grad=under_no_grad)
         step.prior = {n: self.tensors[n].grad for n in plan.leaves}
         self._run(call, lambda: self._unexpected_error_clause(root, retain, under_no_grad))
         step.added = self.model.run_backward(root, seed, plan, retain)
+        step.clock = self.model.clock
         for held in self.held.values():
             if held.current and held.of in step.added:
                 if "grad_object_identity" in self.features:
@@ -339,6 +415,7 @@ class AutogradPrograms(RuleBasedStateMachine):
                 else:  # the backward may have put a new object in .grad: the held one is no longer followed
                     held.values, held.current = None, False
         self.verify(step)
+        return None
 
     def _backward_that_raises(self, root: str, call: str, plan: Plan) -> None:
         clause = self._missing_error_clause(plan)
@@ -361,8 +438,12 @@ class AutogradPrograms(RuleBasedStateMachine):
     @rule(data=st.data(), zero=st.booleans())
     def reset_grad(self, data, zero: bool) -> None:
         """x.grad.zero_() or x.grad = None."""
-        name = data.draw(st.sampled_from(self._leaves_with_grad()), label="leaf")
-        if zero and not self._masked("ZERO-1"):
+        self.perform("reset_grad", name=data.draw(st.sampled_from(self._leaves_with_grad()), label="leaf"), zero=zero)
+
+    def _reset_grad(self, name: str, zero: bool) -> bool | None:
+        if name not in self._leaves_with_grad() or (zero and self._masked("ZERO-1")):
+            return False
+        if zero:
             self._run(f"{name}.grad.zero_()", "ZERO-1")
             self.tensors[name].grad = np.zeros(self.tensors[name].shape)
         else:
@@ -375,15 +456,21 @@ class AutogradPrograms(RuleBasedStateMachine):
                 else:
                     held.current, held.released = False, True
         self.verify(Step("zero" if zero else "none", name))
+        return None
 
     @precondition(lambda self: self._leaves_with_grad() and len(self.held) < MAX_HELD)
     @rule(data=st.data())
     def hold_grad(self, data) -> None:
         name = data.draw(st.sampled_from(self._leaves_with_grad()), label="leaf")
-        held = f"g{len(self.held) + 1}"
+        self.perform("hold_grad", held=f"g{len(self.held) + 1}", name=name)
+
+    def _hold_grad(self, held: str, name: str) -> bool | None:
+        if name not in self._leaves_with_grad():
+            return False
         self._run(f"{held} = {name}.grad", "ACC-1")
         self.held[held] = HeldGrad(name, self.tensors[name].grad.copy())
         self.verify(Step("hold", name))
+        return None
 
     def _requiring_grad(self) -> list[str]:
         return [n for n, s in self.tensors.items() if s.requires_grad]
@@ -391,7 +478,11 @@ class AutogradPrograms(RuleBasedStateMachine):
     @precondition(lambda self: "retain_grad" in self.features and self._requiring_grad() and not self._masked("LEAF-4"))
     @rule(data=st.data())
     def retain_grad(self, data) -> None:
-        name = data.draw(st.sampled_from(self._requiring_grad()), label="tensor")
+        self.perform("retain_grad", name=data.draw(st.sampled_from(self._requiring_grad()), label="tensor"))
+
+    def _retain_grad(self, name: str) -> bool | None:
+        if name not in self._requiring_grad():
+            return False
         state = self.tensors[name]
         self._run(f"{name}.retain_grad()", "LEAF-4")
         state.retains_grad = not state.is_leaf  # on a leaf, retain_grad() changes nothing
@@ -401,23 +492,30 @@ class AutogradPrograms(RuleBasedStateMachine):
             "LEAF-4",
         )
         self.verify(Step("retain", name))
+        return None
 
     @precondition(lambda self: self._updatable() and not self._masked("DATA-5"))
     @rule(data=st.data())
     def update(self, data) -> None:
         """The untracked parameter update of a training loop: with no_grad(), a -= 0.5 * a.grad."""
-        name = data.draw(st.sampled_from(self._updatable()), label="leaf")
+        self.perform("update", name=data.draw(st.sampled_from(self._updatable()), label="leaf"))
+
+    def _update(self, name: str) -> bool | None:
+        if name not in self._updatable():
+            return False
         before = self.namespace[name]
         self._run(f"with torch.no_grad():\n    {_update(name)}", "DATA-5")
         self.model.update(name, self.model.values(name) - LEARNING_RATE * self.tensors[name].grad)
         if self.namespace[name] is not before:
             self.program[-1:] = [f"{name}_before = {name}", self.program[-1]]
+            self.namespace[f"{name}_before"] = before
             self._check(
                 f"check.that({name} is {name}_before, '{name} after the update is the tensor it was', "
                 f"expected='the same object', actual='another object')",
                 "DATA-5",
             )
         self.verify(Step("update", name))
+        return None
 
     def _switchable(self) -> list[str]:
         """Leaves that do not require grad, to switch on, and leaves no graph uses yet, to freeze (the catalogue
@@ -432,36 +530,46 @@ class AutogradPrograms(RuleBasedStateMachine):
     @rule(data=st.data())
     def switch_requires_grad(self, data) -> None:
         """requires_grad_() on a leaf that does not require grad; requires_grad_(False) freezes one that does."""
-        name = data.draw(st.sampled_from(self._switchable()), label="leaf")
+        self.perform("switch_requires_grad", name=data.draw(st.sampled_from(self._switchable()), label="leaf"))
+
+    def _switch_requires_grad(self, name: str) -> bool | None:
+        if name not in self._switchable():
+            return False
         state = self.tensors[name]
         turning_on = not state.requires_grad
         clause = ("DET-6" if state.origin == "detach" else "RG-3") if turning_on else "RG-6"
         if self._masked(clause):
-            return
+            return False
         self._run(f"{name}.requires_grad_()" if turning_on else f"{name}.requires_grad_(False)", clause)
         state.requires_grad, state.frozen = turning_on, not turning_on
         if turning_on:
             state.switched_on_at = self.model.tick()
         self.verify(Step("switch", name))
+        return None
 
-    def _misuses(self) -> list[tuple[str, str, str, str]]:
-        """(clause, error fragment, what, call) of every call the state allows that must raise."""
-        found = []
+    def _misuses(self) -> dict[tuple[str, str], tuple[str, str, str]]:
+        """(clause, tensor) -> (error fragment, what, call) of every call the state allows that must raise."""
+        found = {}
         for name, state in self.tensors.items():
             if not state.is_leaf and self.model.plan(name).outcome == "runs":
-                found.append(
-                    ("LEAF-5", LEAF_ONLY, "requires_grad_(False) on a non-leaf", f"{name}.requires_grad_(False)")
+                found["LEAF-5", name] = (
+                    LEAF_ONLY,
+                    "requires_grad_(False) on a non-leaf",
+                    f"{name}.requires_grad_(False)",
                 )
-                wrong = _tensor_source(np.ones(VECTOR + 1 if state.shape else VECTOR))
-                found.append(
-                    ("VJP-4", SHAPE_MISMATCH, "backward with a gradient of another shape", f"{name}.backward({wrong})")
+                wrong = _tensor_source(np.ones(1))  # broadcastable to the output, and still refused
+                found["VJP-4", name] = (
+                    SHAPE_MISMATCH,
+                    "backward with a gradient of another shape",
+                    f"{name}.backward({wrong})",
                 )
                 if state.shape:
-                    found.append(("VJP-2", IMPLICIT_SCALAR, "backward() of a vector", f"{name}.backward()"))
+                    found["VJP-2", name] = (IMPLICIT_SCALAR, "backward() of a vector", f"{name}.backward()")
             if "retain_grad" in self.features and not state.requires_grad:
-                found.append(("LEAF-4", RETAIN_CONSTANT, "retain_grad() of a constant", f"{name}.retain_grad()"))
-        found += [("NG-2", LEAF_INPLACE, "an in-place update outside no_grad", _update(n)) for n in self._updatable()]
-        return [m for m in found if not self._masked(m[0])]
+                found["LEAF-4", name] = (RETAIN_CONSTANT, "retain_grad() of a constant", f"{name}.retain_grad()")
+        for name in self._updatable():
+            found["NG-2", name] = (LEAF_INPLACE, "an in-place update outside no_grad", _update(name))
+        return {key: misuse for key, misuse in found.items() if not self._masked(key[0])}
 
     @precondition(lambda self: self._misuses())
     @rule(data=st.data())
@@ -469,10 +577,18 @@ class AutogradPrograms(RuleBasedStateMachine):
         """A call that must raise, and change nothing."""
         misuses = self._misuses()
         # The clause first, so that many constants do not crowd out the other misuses.
-        clause = data.draw(st.sampled_from(sorted({m[0] for m in misuses})), label="clause")
-        _, fragment, what, call = data.draw(st.sampled_from([m for m in misuses if m[0] == clause]), label="misuse")
+        clause = data.draw(st.sampled_from(sorted({c for c, _ in misuses})), label="clause")
+        name = data.draw(st.sampled_from([n for c, n in misuses if c == clause]), label="tensor")
+        self.perform("misuse", clause=clause, name=name)
+
+    def _misuse(self, clause: str, name: str) -> bool | None:
+        misuse = self._misuses().get((clause, name))
+        if misuse is None:
+            return False
+        fragment, what, call = misuse
         self._run(f"with check.raises(RuntimeError, {fragment!r}, {what!r}):\n    {call}", clause)
         self.verify(Step("misuse"))
+        return None
 
     # -- the clause of a failed backward ---------------------------------------------------
 
@@ -491,49 +607,67 @@ class AutogradPrograms(RuleBasedStateMachine):
         nodes, _ = self.model.graph(root)
         if under_no_grad:
             return "NG-4"
+        failed = self.model.failed_backwards_through_its_leaves(root)
+        if self.model.predates_another_backward_through_its_leaves(root) and not failed:
+            return "MULTI-1"  # another output's backward through shared leaves spoiled this graph
+        if failed:
+            return "GRAPH-4"  # a failed backward left the leaves unusable
         if any(node.retained and not node.freed for node in nodes):
             return "GRAPH-2"
         if any(node.freed for node in nodes):
             return "GRAPH-3"
-        if self.model.failed_backward_through_its_leaves(root):
-            return "GRAPH-4"
-        if self.model.predates_a_backward_through_its_leaves(root):
-            return "MULTI-1"
         return "GRAPH-2" if retain else "GRAPH-4"
 
     # -- invariants, after every step ------------------------------------------------------
 
     def verify(self, step: Step) -> None:
+        """Check every tensor, .grad and held gradient against the model.
+
+        Each check is a line of the program, run only when a quick comparison of the backend's state with
+        the model's fails (the line then reports the difference, within the tolerance); most steps pass, so
+        this keeps a program's checks, and hypothesis's shrinking, fast.
+        """
+        fresh = list(self.tensors)[self.verified :]
+        self.verified = len(self.tensors)
         for name, state in self.tensors.items():
             self._verify_flags(name, state, step)
         for name in self.tensors:
-            self._check(
-                f"check.close({name}, {_literal(self.model.values(name))}, 'values of {name}', {TOLERANCE})",
-                self._value_clause(name, step),
-            )
-        order = sorted(self.tensors.items(), key=lambda item: self._grad_order(item[1]))
-        for name, state in order:
-            self._verify_grad(name, state, step)
-        for held, grad in self.held.items():
-            if grad.values is not None:
+            values = self.model.values(name)
+            if not self._same(self.namespace[name], values):
                 self._check(
-                    f"check.close({held}, {_literal(grad.values)}, '{held}, the .grad of {grad.of} held since it was taken', {TOLERANCE})",
+                    f"check.close({name}, {_literal(values)}, 'values of {name}', {TOLERANCE})",
+                    self._value_clause(name, step),
+                )
+        for name, state in sorted(self.tensors.items(), key=lambda item: self._grad_order(item[1])):
+            self._verify_grad(name, state, step, warning=name in fresh or name in (step.root, step.target))
+        for held, grad in self.held.items():
+            if grad.values is not None and not self._same(self.namespace[held], grad.values):
+                self._check(
+                    f"check.close({held}, {_literal(grad.values)}, '{held}, the .grad of {grad.of} held since', "
+                    f"{TOLERANCE})",
                     lambda grad=grad: self._held_clause(grad, step),
                 )
-                if grad.current and step.kind == "backward" and grad.of in step.added:
-                    self._check(
-                        f"check.that({grad.of}.grad is {held}, '{grad.of}.grad is still {held} after the backward', "
-                        f"expected=True, actual={grad.of}.grad is {held})",
-                        "ACC-2",
-                    )
+            if grad.current and step.kind == "backward" and grad.of in step.added:
+                self._check(
+                    f"check.that({grad.of}.grad is {held}, '{grad.of}.grad is still {held} after the backward', "
+                    f"expected=True, actual={grad.of}.grad is {held})",
+                    "ACC-2",
+                )
         for name in step.added:
             if self.tensors[name].is_leaf:
+                properties = f"({name}.grad.requires_grad, {name}.grad.is_leaf, {name}.grad.dtype == torch.float64)"
                 self._check(
-                    f"check.that(({name}.grad.requires_grad, {name}.grad.is_leaf, {name}.grad.dtype == torch.float64) == "
-                    f"(False, True, True), '{name}.grad: (requires_grad, is_leaf, dtype is float64)', expected=(False, True, True), "
-                    f"actual=({name}.grad.requires_grad, {name}.grad.is_leaf, {name}.grad.dtype == torch.float64))",
+                    f"check.that({properties} == (False, True, True), '{name}.grad: (requires_grad, is_leaf, "
+                    f"dtype is float64)', expected=(False, True, True), actual={properties})",
                     "ACC-4",
                 )
+
+    def _same(self, t, expected: np.ndarray | None) -> bool:
+        """Whether ``t`` holds exactly ``expected`` (None for None): the quick comparison before a check."""
+        if t is None or expected is None:
+            return t is None and expected is None
+        got = np.asarray(self.torch.to_numpy(t))
+        return got.shape == expected.shape and got.tolist() == expected.tolist()
 
     @staticmethod
     def _grad_order(state: TensorState) -> int:
@@ -545,15 +679,18 @@ class AutogradPrograms(RuleBasedStateMachine):
         return 0 if state.requires_grad else 2 if state.frozen else 1
 
     def _verify_flags(self, name: str, state: TensorState, step: Step) -> None:
-        flag = state.requires_grad
-        self._check(
-            f"check.that({name}.requires_grad is {flag}, '{name}.requires_grad', expected={flag}, actual={name}.requires_grad)",
-            lambda: self._flag_clause(state, step),
-        )
+        t, flag = self.namespace[name], state.requires_grad
+        if t.requires_grad is not flag:
+            self._check(
+                f"check.that({name}.requires_grad is {flag}, '{name}.requires_grad', expected={flag}, "
+                f"actual={name}.requires_grad)",
+                lambda: self._flag_clause(state, step),
+            )
+        if t.is_leaf is state.is_leaf and (t.grad_fn is None) is state.is_leaf:
+            return
         if not state.is_leaf and (state.node.freed or state.node.retained or state.node.unsettled):
-            if "saved_tensor_freeing" not in self.features:
-                return  # whether grad_fn stays after backward is GRAPH-3's, an ext clause
-            self._check(f"check.leaf({name}, False, '{name} after a backward through it')", "GRAPH-3")
+            if "saved_tensor_freeing" in self.features:  # else whether grad_fn stays is unspecified (GRAPH-3 is ext)
+                self._check(f"check.leaf({name}, False, '{name} after a backward through it')", "GRAPH-3")
             return
         self._check(f"check.leaf({name}, {state.is_leaf}, {name!r})", lambda: self._flag_clause(state, step, leaf=True))
 
@@ -564,40 +701,61 @@ class AutogradPrograms(RuleBasedStateMachine):
             return "DET-6" if state.switched_on_at is not None else "DET-1"
         if state.origin == "no_grad":
             return "NG-1"
+        if any(
+            (self.tensors[n].switched_on_at or -1) > state.born for n in self.model.ancestors(state.name) - {state.name}
+        ):
+            return "RG-3"  # an input was switched on after this result was computed
         if state.frozen:
             return "RG-6"
         if state.switched_on_at is not None:
             return "RG-3"
-        if any((self.tensors[n].switched_on_at or -1) > state.born for n in self.model.ancestors(state.name)):
-            return "RG-3"  # an input was switched on after this result was computed
+        if any(self._detached_from_tracked(i) for i in state.inputs):
+            return "DET-3"  # a detached input of a tensor that requires grad made the result track it
         return "LEAF-1" if leaf else "RG-1"
+
+    def _detached_from_tracked(self, name: str) -> bool:
+        """Whether ``name`` is a constant detached from (or sharing storage with) a tensor that requires grad."""
+        state = self.tensors[name]
+        return (
+            state.origin == "detach"
+            and not state.requires_grad
+            and any(self.tensors[alias].requires_grad for alias in self.model.aliases(name))
+        )
 
     def _value_clause(self, name: str, step: Step) -> str:
         if step.kind == "update" and name in self.model.aliases(step.target):
             return "DATA-5" if name == step.target else "DET-2"
+        if step.kind == "detach" and name == step.target:
+            return "DET-1"
         return "CHAIN-7"
 
-    def _verify_grad(self, name: str, state: TensorState, step: Step) -> None:
-        if state.is_leaf:
-            self._check(self._grad_check(f"{name}.grad", state.grad), lambda: self._leaf_grad_clause(name, state, step))
+    def _verify_grad(self, name: str, state: TensorState, step: Step, warning: bool) -> None:
+        """.grad of ``name``; for a non-leaf the model's grad is None unless it retains it, and, with the
+        nonleaf_grad_warning feature, whether reading it warns is checked on the tensors the step touched."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            grad = self.namespace[name].grad
+        if not self._same(grad, state.grad):
+            accumulation = "ACC-1" if state.is_leaf else "LEAF-4"
+            if state.is_leaf:
+                clause = lambda: self._leaf_grad_clause(name, state, step)  # noqa: E731
+            elif state.retains_grad:
+                clause = lambda: self._grad_clause(name, state, step, accumulation)  # noqa: E731
+            else:
+                clause = "LEAF-2"
+            self._check(self._grad_check(f"{name}.grad", state.grad), clause)
+        if state.is_leaf or not warning or "nonleaf_grad_warning" not in self.features:
             return
-        retains = state.retains_grad
-        if retains:
+        if state.retains_grad:
             self._check(
-                self._grad_check(f"{name}.grad", state.grad), lambda: self._grad_clause(name, state, step, "LEAF-4")
+                f"with check.no_warning('reading {name}.grad, which retains its grad'):\n    {name}.grad", "LEAF-3"
             )
         else:
-            self._check(f"check.none({name}.grad, '{name}.grad of a non-leaf')", "LEAF-2")
-        if "nonleaf_grad_warning" in self.features:
-            if retains:
-                self._check(
-                    f"with check.no_warning('reading {name}.grad, which retains its grad'):\n    {name}.grad", "LEAF-3"
-                )
-            else:
-                self._check(
-                    f"with check.warns(UserWarning, {NONLEAF_GRAD_WARNING!r}, 'reading {name}.grad of a non-leaf'):\n    {name}.grad",
-                    "LEAF-3",
-                )
+            self._check(
+                f"with check.warns(UserWarning, {NONLEAF_GRAD_WARNING!r}, 'reading {name}.grad of a non-leaf'):\n"
+                f"    {name}.grad",
+                "LEAF-3",
+            )
 
     @staticmethod
     def _grad_check(expression: str, expected: np.ndarray | None) -> str:
@@ -619,42 +777,46 @@ class AutogradPrograms(RuleBasedStateMachine):
     def _grad_clause(self, name: str, state: TensorState, step: Step, accumulation: str) -> str:
         """The clause a wrong .grad of ``name`` after ``step`` violates."""
         actual = self._actual_grad(name)
-        if step.kind != "backward" or name not in step.added:
+        prior, added = step.prior.get(name, state.grad), step.added.get(name)
+        # Replaced instead of kept or added to: after an untracked update of the leaf, the training loop's clause.
+        updated = state.updated_at is not None and state.updated_at > max(
+            (clock for clock in state.reached_by if clock != step.clock), default=-1
+        )
+        replaced = "ZERO-5" if updated else accumulation
+        if step.kind == "backward" and self._flows_through_detach(name, step, actual, prior):
+            return "DET-6" if self._detached_leaf_in_graph(step.root) else "DET-3"
+        if added is None:
             if step.kind == "zero" and step.target == name:
                 return "ZERO-1"
             if step.kind == "none" and step.target == name:
                 return "ZERO-2"
-            if state.grad is None and step.kind == "backward":
-                return "ACC-3"  # a leaf the backward never reached got a gradient
-            return accumulation  # the gradient changed although nothing added to it or reset it
-        prior, added = step.prior[name], step.added[name]
-
-        def near(a, b):
-            return a is not None and b is not None and a.shape == b.shape and np.allclose(a, b, rtol=RTOL, atol=ATOL)
-
-        if step.under_no_grad and (actual is None or near(actual, prior)) and np.any(added):
+            if state.grad is None:
+                return "ACC-3"  # a gradient although no backward reached the tensor
+            return replaced  # the gradient changed although nothing added to it or reset it
+        if step.under_no_grad and (actual is None or _near(actual, prior)) and np.any(added):
             return "NG-4"
         if actual is None:
             if prior is not None:
-                return accumulation
+                return replaced
             if not np.any(added):
                 return "ACC-3"
-        elif prior is not None and near(actual, added):
-            # Replaced instead of added: after an untracked update of the leaf, that is a training loop's clause.
-            updated = state.updated_at is not None and state.updated_at > max(state.reached_by[:-1], default=-1)
-            return "ZERO-5" if updated else accumulation
-        return self._gradient_clause(name, step, actual, prior)
+        elif prior is not None and _near(actual, added):
+            return replaced
+        return self._gradient_clause(name, step, prior)
 
-    def _gradient_clause(self, name: str, step: Step, actual: np.ndarray | None, prior: np.ndarray | None) -> str:
-        """A wrong gradient: through detach (DET-3, DET-6), the gradient argument (VJP-3, VJP-6), or the derivative."""
-        base = 0 if prior is None else prior
+    def _flows_through_detach(self, name: str, step: Step, actual: np.ndarray | None, prior) -> bool:
+        """Whether ``actual`` is what ``name`` would hold if gradients flowed from detached tensors to their sources."""
         through = self.model.gradients(step.root, step.seed, through_detach=True).get(name)
-        if actual is not None and through is not None and np.allclose(actual, base + through, rtol=RTOL, atol=ATOL):
-            switched = any(
-                s.origin == "detach" and s.requires_grad
-                for s in (self.tensors[n] for n in self.model.graph(step.root)[1])
-            )
-            return "DET-6" if switched else "DET-3"
+        return through is not None and _near(actual, through if prior is None else prior + through)
+
+    def _detached_leaf_in_graph(self, root: str) -> bool:
+        return any(
+            self.tensors[n].origin == "detach" and self.tensors[n].requires_grad for n in self.model.graph(root)[1]
+        )
+
+    def _gradient_clause(self, name: str, step: Step, prior: np.ndarray | None) -> str:
+        """A wrong gradient: the gradient argument's (VJP-3, VJP-6) when a fresh replay without it is right,
+        else the derivative's (CHAIN-7)."""
         if self._replay_is_right(name, step):
             if step.explicit:
                 return "VJP-3" if self.tensors[step.root].shape else "VJP-6"
@@ -702,18 +864,66 @@ class AutogradPrograms(RuleBasedStateMachine):
         return "ACC-1"
 
 
-class MaskedDeviation(Exception):
-    """A step failed on a masked clause: the program cannot go on in step with the model."""
-
-
 def machine(backend, masked: frozenset[str] = frozenset()) -> type[AutogradPrograms]:
     """The state machine class for ``backend``, with ``masked`` clauses left unchecked."""
     return type("AutogradPrograms", (AutogradPrograms,), {"backend": backend, "masked": frozenset(masked)})
 
 
+def replay(backend, masked: frozenset[str], actions: list[tuple[str, dict]]) -> ConformanceFailure | None:
+    """Perform ``actions`` on a fresh program; the failure they lead to, if any."""
+    program = machine(backend, masked)()
+    try:
+        for kind, choices in actions:
+            program.perform(kind, **choices)
+    except ConformanceFailure as failure:
+        return failure
+    except UnsatisfiedAssumption:  # a masked deviation
+        return None
+    return None
+
+
+def shrink(backend, masked: frozenset[str], failure: ConformanceFailure) -> ConformanceFailure:
+    """The failure of the shortest program found by leaving steps out of ``failure``'s while it still fails on
+    the same clause: chunks of steps, then single steps, from the end (delta debugging), within SHRINK_SECONDS.
+
+    Hypothesis's own shrinking of a state machine whose choices depend on its state takes minutes; replaying
+    the recorded choices takes milliseconds per program."""
+    deadline = time.monotonic() + SHRINK_SECONDS
+    actions = failure.actions
+    chunk = max(1, len(actions) // 2)
+    while time.monotonic() < deadline:
+        start, improved = len(actions) - chunk, False
+        while start >= 0 and time.monotonic() < deadline:
+            found = replay(backend, masked, actions[:start] + actions[start + chunk :])
+            if found is not None and found.clause == failure.clause and len(found.actions) < len(actions):
+                failure, actions, improved = found, found.actions, True
+                start = min(start, len(actions) - chunk)
+            else:
+                start -= chunk
+        if not improved:
+            if chunk == 1:
+                break
+            chunk //= 2
+    return failure
+
+
 def run(backend, masked: frozenset[str] = frozenset(), **overrides) -> None:
-    """Run the machine on ``backend`` under the current hypothesis profile, with ``overrides`` of its settings."""
-    run_state_machine_as_test(machine(backend, masked), settings=settings(stateful_step_count=MAX_STEPS, **overrides))
+    """Run the machine on ``backend`` under the current hypothesis profile, with ``overrides`` of its settings;
+    a failure is raised with its program shrunk."""
+    current = settings()
+    try:
+        run_state_machine_as_test(
+            machine(backend, masked),
+            settings=settings(
+                stateful_step_count=MAX_STEPS,
+                # Every failure is raised from one place: one bug, whose program `shrink` shortens instead.
+                report_multiple_bugs=False,
+                phases=[phase for phase in current.phases if phase is not Phase.shrink],
+                **overrides,
+            ),
+        )
+    except ConformanceFailure as failure:
+        raise shrink(backend, frozenset(masked), failure) from None
 
 
 @spec("ACC-1", source="catalogue: random programs checked against a model of the rules, after every step")
