@@ -74,7 +74,7 @@ class Storage:
 
     values: np.ndarray
     version: int = 0
-    updated_through: set[str] = field(default_factory=set)  # the tensors in-place updates went through
+    updates: list[tuple[int, str]] = field(default_factory=list)  # (version reached, tensor updated through)
 
 
 @dataclass
@@ -133,7 +133,7 @@ class Plan:
     leaves: list[str]  # tensors the backward reaches and accumulates into (leaves and retaining non-leaves)
     fragment: str = ""  # the error message fragment, when it raises
     freed_nodes: list[Node] = field(default_factory=list)  # the freed nodes that make it raise
-    modified: list[tuple[str, int]] = field(default_factory=list)  # the saved tensors, and storages, changed since
+    modified: list[tuple[str, int, int]] = field(default_factory=list)  # (tensor, storage, version) changed since saved
 
 
 class AutogradModel:
@@ -249,13 +249,14 @@ class AutogradModel:
             for n in order
             if (self.tensors[n].is_leaf and self.tensors[n].requires_grad) or self.tensors[n].retains_grad
         ]
-        if any(node.unsettled for node in nodes):
+        # After a failed backward, whether its nodes were freed is unspecified: that matters for nodes that saved.
+        if any(node.unsettled and (node.saves or not self.saved_tensor_freeing) for node in nodes):
             return Plan("unspecified", nodes, receivers)
         freed = [node for node in nodes if node.freed and node.saves]
         if any(node.freed and not node.saves for node in nodes) and not self.saved_tensor_freeing:
             return Plan("unspecified", nodes, receivers)
         modified = [
-            (saved, storage)
+            (saved, storage, version)
             for node in nodes
             if not node.freed
             for saved, storage, version in node.saved
@@ -318,18 +319,21 @@ class AutogradModel:
         """Whether an in-place update of ``name`` has a specified outcome on every later backward."""
         storage = self.tensors[name].storage
         for node in self.live_nodes():
-            if node.unsettled or storage in node.maybe_saved:
-                return False
-            if not inplace_feature and any(s == storage for _, s, _ in node.saved):
+            saved = any(s == storage for _, s, _ in node.saved)
+            if storage in node.maybe_saved or saved and (node.unsettled or not inplace_feature):
                 return False
         return True
+
+    def saved_by_a_live_node(self, name: str) -> bool:
+        storage = self.tensors[name].storage
+        return any(s == storage for node in self.live_nodes() for _, s, _ in node.saved)
 
     def update(self, name: str, new_values: np.ndarray) -> None:
         state = self.tensors[name]
         storage = self.storages[state.storage]
         storage.values = np.array(new_values, dtype=np.float64)
         storage.version += 1
-        storage.updated_through.add(name)
+        storage.updates.append((storage.version, name))
         state.updated_at = self.tick()
 
     def ancestors(self, name: str) -> set[str]:

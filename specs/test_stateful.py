@@ -26,7 +26,7 @@ from hypothesis.errors import UnsatisfiedAssumption
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from conformance import catalogue, spec
-from conformance.autograd_model import OPS, SECOND_TIME, AutogradModel, Plan, TensorState
+from conformance.autograd_model import MODIFIED, OPS, SECOND_TIME, AutogradModel, Plan, TensorState
 from conformance.check import Check, ConformanceFailure
 from conformance.repro import standalone_program
 
@@ -41,12 +41,16 @@ VECTOR = 2
 """Vectors have two elements: enough to tell elements apart, and every op keeps tensors of one shape."""
 ELEMENTS = st.sampled_from([2.0, -1.0, 3.0, 1.0, 0.0, -3.0])
 """Small integers as floats: sums and products of a few of them are exact in float64."""
-GRADIENT_ELEMENTS = st.sampled_from([1.0 + 2.0**-10, 2.0, -1.0, 1.0, 0.0])
-"""Explicit gradients: exact in float64; 1 + 2**-10 is not a bfloat16 value, so a rounded gradient shows."""
+GRADIENT_ELEMENTS = st.sampled_from([3.0 + 2.0**-8, 2.5, -1.5, 0.0])
+SCALAR_GRADIENTS = st.sampled_from([2.5, -1.5, 0.75, 0.0])
+"""Explicit gradients, exact in float64 and not integers, so that a gradient argument ignored (ones used instead)
+and a gradient overwriting .grad seldom give the same .grad; 3 + 2**-8 is not a bfloat16 value, so a rounded
+vector gradient shows (VJP-3), while a scalar gradient stays exact in bfloat16 (VJP-6 is about the scaling)."""
 CONSTANTS = st.sampled_from([1.0, -2.0, 0.5])
 RARELY = st.tuples(st.booleans(), st.booleans(), st.booleans()).map(all)
 """True one time in eight: backward inside no_grad is a corner, not the common case."""
 LEARNING_RATE = 0.5
+SHIFT = 1.0
 MAX_ABS = 2.0**20
 """Results beyond this are not computed, so products never overflow nor lose exactness."""
 MAX_EXP_INPUT = 3.0
@@ -150,8 +154,9 @@ def _near(actual: np.ndarray | None, expected: np.ndarray | None) -> bool:
     return actual.shape == np.shape(expected) and bool(np.allclose(actual, expected, rtol=RTOL, atol=ATOL))
 
 
-def _update(name: str) -> str:
-    return f"{name} -= {LEARNING_RATE!r} * {name}.grad"
+def _update(name: str, by_grad: bool = True) -> str:
+    """The untracked update of a parameter: a gradient step, or (before any gradient) a shift by a constant."""
+    return f"{name} -= {LEARNING_RATE!r} * {name}.grad" if by_grad else f"{name} += {SHIFT!r}"
 
 
 def _indent(source: str) -> str:
@@ -180,6 +185,7 @@ class AutogradPrograms(RuleBasedStateMachine):
         self.names = iter(NAMES)
         self.actions: list[tuple[str, dict]] = []  # what the program did, for `shrink` to replay
         self.verified = 0  # tensors that existed at the last verify
+        self.last_failure: ConformanceFailure | None = None  # the failure of the last step, for its clause
 
     # -- running lines of the program -------------------------------------------------------
 
@@ -194,10 +200,15 @@ class AutogradPrograms(RuleBasedStateMachine):
         except Exception as error:  # the backend raised where the model expects none
             failed = ConformanceFailure(f"{type(error).__name__}: {error}")
         # Raised outside the except block: with no exception context, hypothesis sees one bug, not one per cause.
+        self.last_failure = failed
         self._fail(failed, clause)
 
-    def _check(self, source: str, clause: str | Callable[[], str]) -> None:
-        """Run a check; if it fails, the program so far followed by it reproduces the failure."""
+    def _check(self, source: str, clause: str | Callable[[], str], masked: Callable[[], None] | None = None) -> None:
+        """Run a check; if it fails, the program so far followed by it reproduces the failure.
+
+        A failure on a masked clause is passed over; ``masked`` then brings the model in step with the backend
+        (by default nothing needs to, as for a property the model does not build on).
+        """
         try:
             exec(_compiled(source), self.namespace)
             return
@@ -207,6 +218,8 @@ class AutogradPrograms(RuleBasedStateMachine):
         if chosen not in self.masked:
             self.program.append(source)
             self._fail(failed, chosen)
+        if masked is not None:
+            masked()
 
     def _fail(self, failure: ConformanceFailure, clause: str | Callable[[], str]) -> None:
         clause = clause() if callable(clause) else clause
@@ -255,9 +268,8 @@ class AutogradPrograms(RuleBasedStateMachine):
             for n, s in self.tensors.items()
             if s.is_leaf
             and s.requires_grad
-            and s.grad is not None
             and self.model.update_allowed(n, inplace)
-            and self._bounded(self.model.values(n) - LEARNING_RATE * s.grad)
+            and self._bounded(self._updated_values(n))
         ]
 
     # -- rules: each draws its choices, then performs them ---------------------------------
@@ -275,7 +287,9 @@ class AutogradPrograms(RuleBasedStateMachine):
     def create_leaf(self, data) -> None:
         shape = data.draw(st.sampled_from([(VECTOR,), ()]), label="shape")
         values = data.draw(st.lists(ELEMENTS, min_size=VECTOR, max_size=VECTOR), label="values")
-        requires_grad = data.draw(st.sampled_from([True, False, None]), label="requires_grad")
+        # None leaves requires_grad to its default, False (RG-1); half the leaves require grad.
+        flags = [True, False] if self._masked("RG-1") else [True, False, True, None]
+        requires_grad = data.draw(st.sampled_from(flags), label="requires_grad")
         self.perform("create_leaf", name=self._name(), values=values if shape else values[0], flag=requires_grad)
 
     def _create_leaf(self, name: str, values, flag: bool | None) -> None:
@@ -358,32 +372,45 @@ class AutogradPrograms(RuleBasedStateMachine):
     @precondition(lambda self: self._room() and self.tensors)
     @rule(data=st.data())
     def detach(self, data) -> None:
+        """d = c.detach(), or the independent leaf of DET-6, d = c.detach().requires_grad_()."""
         source = data.draw(st.sampled_from(list(self.tensors)), label="source")
-        self.perform("detach", name=self._name(), source=source)
+        require = data.draw(st.booleans(), label="requires_grad_()") and not self._masked("DET-6")
+        self.perform("detach", name=self._name(), source=source, require=require)
 
-    def _detach(self, name: str, source: str) -> bool | None:
+    def _detach(self, name: str, source: str, require: bool) -> bool | None:
         if source not in self.tensors:
             return False
-        self._run(f"{name} = {source}.detach()", "DET-1")
-        self.model.detach(name, source)
+        self._run(
+            f"{name} = {source}.detach(){'.requires_grad_()' if require else ''}", "DET-6" if require else "DET-1"
+        )
+        state = self.model.detach(name, source)
+        if require:
+            state.requires_grad, state.switched_on_at = True, self.model.tick()
         self.verify(Step("detach", name))
         return None
 
     @precondition(lambda self: self._roots())
     @rule(data=st.data())
     def backward(self, data) -> None:
-        root = data.draw(st.sampled_from(self._roots()), label="root")
+        roots = self._roots()
+        # Half the time a root whose backward must raise, if any: the graph-lifetime and version rules.
+        raising = [r for r in roots if self.model.plan(r).outcome == "raises"]
+        pool = raising if raising and data.draw(st.booleans(), label="a raising root") else roots
+        root = data.draw(st.sampled_from(pool), label="root")
         shape = self.tensors[root].shape
         seed = None
-        if shape or data.draw(st.booleans(), label="explicit gradient"):
+        if shape:
             seed = data.draw(st.lists(GRADIENT_ELEMENTS, min_size=VECTOR, max_size=VECTOR), label="gradient")
-            seed = seed if shape else seed[0]
+        elif data.draw(st.booleans(), label="explicit gradient"):
+            seed = data.draw(SCALAR_GRADIENTS, label="gradient")
         retain = data.draw(st.booleans(), label="retain_graph")
         under_no_grad = data.draw(RARELY, label="inside no_grad")
         self.perform("backward", root=root, seed=seed, retain=retain, under_no_grad=under_no_grad)
 
     def _backward(self, root: str, seed, retain: bool, under_no_grad: bool) -> bool | None:
-        if root not in self._roots() or (seed is None) is not (self.tensors[root].shape == ()):
+        if root not in self._roots() or np.shape(seed) != self.tensors[root].shape and seed is not None:
+            return False
+        if seed is None and self.tensors[root].shape:
             return False
         if (retain and self._masked("GRAPH-2")) or (under_no_grad and self._masked("NG-4")):
             return False
@@ -418,7 +445,7 @@ class AutogradPrograms(RuleBasedStateMachine):
         return None
 
     def _backward_that_raises(self, root: str, call: str, plan: Plan) -> None:
-        clause = self._missing_error_clause(plan)
+        clause = lambda: self._missing_error_clause(root, plan)  # noqa: E731
         what = (
             "backward through a freed graph"
             if plan.fragment == SECOND_TIME
@@ -473,7 +500,8 @@ class AutogradPrograms(RuleBasedStateMachine):
         return None
 
     def _requiring_grad(self) -> list[str]:
-        return [n for n, s in self.tensors.items() if s.requires_grad]
+        """Tensors that require grad and do not retain it yet (retain_grad() is called once per tensor)."""
+        return [n for n, s in self.tensors.items() if s.requires_grad and not s.retains_grad]
 
     @precondition(lambda self: "retain_grad" in self.features and self._requiring_grad() and not self._masked("LEAF-4"))
     @rule(data=st.data())
@@ -497,15 +525,24 @@ class AutogradPrograms(RuleBasedStateMachine):
     @precondition(lambda self: self._updatable() and not self._masked("DATA-5"))
     @rule(data=st.data())
     def update(self, data) -> None:
-        """The untracked parameter update of a training loop: with no_grad(), a -= 0.5 * a.grad."""
-        self.perform("update", name=data.draw(st.sampled_from(self._updatable()), label="leaf"))
+        """The untracked parameter update of a training loop: with no_grad(), a -= 0.5 * a.grad (a += 1.0 before
+        a has a gradient)."""
+        candidates = self._updatable()
+        # Half the time a leaf a graph saved, if any: the update that a later backward must notice (NG-3, DET-4).
+        saved = [n for n in candidates if self.model.saved_by_a_live_node(n)]
+        pool = saved if saved and data.draw(st.booleans(), label="a saved leaf") else candidates
+        self.perform("update", name=data.draw(st.sampled_from(pool), label="leaf"))
+
+    def _updated_values(self, name: str) -> np.ndarray:
+        grad = self.tensors[name].grad
+        return self.model.values(name) + (SHIFT if grad is None else -LEARNING_RATE * grad)
 
     def _update(self, name: str) -> bool | None:
         if name not in self._updatable():
             return False
         before = self.namespace[name]
-        self._run(f"with torch.no_grad():\n    {_update(name)}", "DATA-5")
-        self.model.update(name, self.model.values(name) - LEARNING_RATE * self.tensors[name].grad)
+        self._run(f"with torch.no_grad():\n    {_update(name, self.tensors[name].grad is not None)}", "DATA-5")
+        self.model.update(name, self._updated_values(name))
         if self.namespace[name] is not before:
             self.program[-1:] = [f"{name}_before = {name}", self.program[-1]]
             self.namespace[f"{name}_before"] = before
@@ -557,18 +594,16 @@ class AutogradPrograms(RuleBasedStateMachine):
                     "requires_grad_(False) on a non-leaf",
                     f"{name}.requires_grad_(False)",
                 )
-                wrong = _tensor_source(np.ones(1))  # broadcastable to the output, and still refused
-                found["VJP-4", name] = (
-                    SHAPE_MISMATCH,
-                    "backward with a gradient of another shape",
-                    f"{name}.backward({wrong})",
-                )
-                if state.shape:
+                if state.shape:  # on vectors, the outputs whose gradient argument is required
+                    wrong = _tensor_source(np.ones(1))  # broadcastable to the output, and still refused
+                    call = f"{name}.backward({wrong})"
+                    found["VJP-4", name] = (SHAPE_MISMATCH, "backward with a gradient of another shape", call)
                     found["VJP-2", name] = (IMPLICIT_SCALAR, "backward() of a vector", f"{name}.backward()")
             if "retain_grad" in self.features and not state.requires_grad:
                 found["LEAF-4", name] = (RETAIN_CONSTANT, "retain_grad() of a constant", f"{name}.retain_grad()")
         for name in self._updatable():
-            found["NG-2", name] = (LEAF_INPLACE, "an in-place update outside no_grad", _update(name))
+            update = _update(name, self.tensors[name].grad is not None)
+            found["NG-2", name] = (LEAF_INPLACE, "an in-place update outside no_grad", update)
         return {key: misuse for key, misuse in found.items() if not self._masked(key[0])}
 
     @precondition(lambda self: self._misuses())
@@ -586,22 +621,54 @@ class AutogradPrograms(RuleBasedStateMachine):
         if misuse is None:
             return False
         fragment, what, call = misuse
-        self._run(f"with check.raises(RuntimeError, {fragment!r}, {what!r}):\n    {call}", clause)
+        self._run(
+            f"with check.raises(RuntimeError, {fragment!r}, {what!r}):\n    {call}",
+            lambda: self._misuse_clause(clause, name),
+        )
         self.verify(Step("misuse"))
         return None
 
+    def _misuse_clause(self, clause: str, name: str) -> str:
+        """A backward that raised another error than the misuse's may have refused for a stateful cause first."""
+        if clause in ("VJP-2", "VJP-4") and "no exception" not in str(self.last_failure):
+            if self.model.failed_backwards_through_its_leaves(name):
+                return "GRAPH-4"
+            if self.model.predates_another_backward_through_its_leaves(name):
+                return "MULTI-1"
+        return clause
+
     # -- the clause of a failed backward ---------------------------------------------------
 
-    def _missing_error_clause(self, plan: Plan) -> str:
+    def _missing_error_clause(self, root: str, plan: Plan) -> str:
+        """The clause of a backward that should raise and did not, or raised another error."""
+        other_error = "no exception" not in str(self.last_failure)
+        if other_error and self.model.predates_another_backward_through_its_leaves(root):
+            return "MULTI-1"  # its own error: the backward of another output through shared leaves spoiled it
         if plan.fragment == SECOND_TIME:
             return "GRAPH-2" if any(node.retained for node in plan.freed_nodes) else "GRAPH-1"
         # NG-3 when the saved tensor itself was updated, DET-4 when the update went through another alias.
         through_alias = any(
             updated != saved
-            for saved, storage in plan.modified
-            for updated in self.model.storages[storage].updated_through
+            for saved, storage, version in plan.modified
+            for reached, updated in self.model.storages[storage].updates
+            if reached > version
         )
-        return "DET-4" if through_alias else "NG-3"
+        # An engine that misses the change even when made to the saved leaf itself breaks NG-3, whatever alias.
+        return "DET-4" if through_alias and self._direct_update_noticed() else "NG-3"
+
+    def _direct_update_noticed(self) -> bool:
+        """Whether, on fresh tensors, backward notices an update under no_grad of a leaf a product saved."""
+        torch = self.torch
+        try:
+            x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+            w = torch.tensor([3.0, 4.0], dtype=torch.float64, requires_grad=True)
+            y = (x * w).sum()
+            with torch.no_grad():
+                x.add_(1.0)
+            y.backward()
+        except RuntimeError as error:
+            return MODIFIED in str(error)
+        return False
 
     def _unexpected_error_clause(self, root: str, retain: bool, under_no_grad: bool) -> str:
         nodes, _ = self.model.graph(root)
@@ -637,6 +704,7 @@ class AutogradPrograms(RuleBasedStateMachine):
                 self._check(
                     f"check.close({name}, {_literal(values)}, 'values of {name}', {TOLERANCE})",
                     self._value_clause(name, step),
+                    masked=reject,
                 )
         for name, state in sorted(self.tensors.items(), key=lambda item: self._grad_order(item[1])):
             self._verify_grad(name, state, step, warning=name in fresh or name in (step.root, step.target))
@@ -685,6 +753,7 @@ class AutogradPrograms(RuleBasedStateMachine):
                 f"check.that({name}.requires_grad is {flag}, '{name}.requires_grad', expected={flag}, "
                 f"actual={name}.requires_grad)",
                 lambda: self._flag_clause(state, step),
+                masked=reject,  # the model's graph would no longer be the engine's
             )
         if t.is_leaf is state.is_leaf and (t.grad_fn is None) is state.is_leaf:
             return
@@ -709,7 +778,7 @@ class AutogradPrograms(RuleBasedStateMachine):
             return "RG-6"
         if state.switched_on_at is not None:
             return "RG-3"
-        if any(self._detached_from_tracked(i) for i in state.inputs):
+        if not (leaf or state.requires_grad) and any(self._detached_from_tracked(i) for i in state.inputs):
             return "DET-3"  # a detached input of a tensor that requires grad made the result track it
         return "LEAF-1" if leaf else "RG-1"
 
@@ -743,7 +812,7 @@ class AutogradPrograms(RuleBasedStateMachine):
                 clause = lambda: self._grad_clause(name, state, step, accumulation)  # noqa: E731
             else:
                 clause = "LEAF-2"
-            self._check(self._grad_check(f"{name}.grad", state.grad), clause)
+            self._check(self._grad_check(f"{name}.grad", state.grad), clause, masked=lambda: self._adopt_grad(name))
         if state.is_leaf or not warning or "nonleaf_grad_warning" not in self.features:
             return
         if state.retains_grad:
@@ -756,6 +825,13 @@ class AutogradPrograms(RuleBasedStateMachine):
                 f"    {name}.grad",
                 "LEAF-3",
             )
+
+    def _adopt_grad(self, name: str) -> None:
+        """Take the backend's .grad as the model's, after a masked deviation, and stop following its held grads."""
+        self.tensors[name].grad = self._actual_grad(name)
+        for held in self.held.values():
+            if held.of == name:
+                held.values, held.current = None, False
 
     @staticmethod
     def _grad_check(expression: str, expected: np.ndarray | None) -> str:
@@ -793,16 +869,23 @@ class AutogradPrograms(RuleBasedStateMachine):
             if state.grad is None:
                 return "ACC-3"  # a gradient although no backward reached the tensor
             return replaced  # the gradient changed although nothing added to it or reset it
-        if step.under_no_grad and (actual is None or _near(actual, prior)) and np.any(added):
+        if step.under_no_grad and (actual is None or _near(actual, prior)):
             return "NG-4"
         if actual is None:
             if prior is not None:
                 return replaced
             if not np.any(added):
                 return "ACC-3"
+        elif step.explicit and self._seed_ignored(name, step, actual, prior) and self._replay_is_right(name, step):
+            return "VJP-3" if self.tensors[step.root].shape else "VJP-6"
         elif prior is not None and _near(actual, added):
             return replaced
         return self._gradient_clause(name, step, prior)
+
+    def _seed_ignored(self, name: str, step: Step, actual: np.ndarray, prior: np.ndarray | None) -> bool:
+        """Whether ``actual`` is what ``name`` would hold had the backward used ones for its gradient argument."""
+        ones = self.model.gradients(step.root, np.ones(self.tensors[step.root].shape))[name]
+        return _near(actual, ones if prior is None else prior + ones)
 
     def _flows_through_detach(self, name: str, step: Step, actual: np.ndarray | None, prior) -> bool:
         """Whether ``actual`` is what ``name`` would hold if gradients flowed from detached tensors to their sources."""
@@ -818,8 +901,14 @@ class AutogradPrograms(RuleBasedStateMachine):
         """A wrong gradient: the gradient argument's (VJP-3, VJP-6) when a fresh replay without it is right,
         else the derivative's (CHAIN-7)."""
         if self._replay_is_right(name, step):
+            # The derivatives are right on a fresh graph: what differs is the program's state.
             if step.explicit:
                 return "VJP-3" if self.tensors[step.root].shape else "VJP-6"
+            if not self.tensors[name].is_leaf:
+                return "LEAF-4"  # the graph is right, the retained grad is not
+            if any(self.tensors[n].origin == "detach" for n in self.model.ancestors(step.root)):
+                # The replay's constants are fresh tensors: the engine confused detached aliases with their sources.
+                return "DET-6" if self._detached_leaf_in_graph(step.root) else "DET-3"
             return "ACC-1" if prior is not None else "GRAPH-4"
         return "CHAIN-7"
 
@@ -883,8 +972,9 @@ def replay(backend, masked: frozenset[str], actions: list[tuple[str, dict]]) -> 
 
 
 def shrink(backend, masked: frozenset[str], failure: ConformanceFailure) -> ConformanceFailure:
-    """The failure of the shortest program found by leaving steps out of ``failure``'s while it still fails on
-    the same clause: chunks of steps, then single steps, from the end (delta debugging), within SHRINK_SECONDS.
+    """The failure of the shortest program found by leaving steps out of ``failure``'s while it still fails
+    (on any clause: the shortest program shows its clause most plainly): chunks of steps, then single steps,
+    from the end (delta debugging), within SHRINK_SECONDS.
 
     Hypothesis's own shrinking of a state machine whose choices depend on its state takes minutes; replaying
     the recorded choices takes milliseconds per program."""
@@ -895,7 +985,7 @@ def shrink(backend, masked: frozenset[str], failure: ConformanceFailure) -> Conf
         start, improved = len(actions) - chunk, False
         while start >= 0 and time.monotonic() < deadline:
             found = replay(backend, masked, actions[:start] + actions[start + chunk :])
-            if found is not None and found.clause == failure.clause and len(found.actions) < len(actions):
+            if found is not None and len(found.actions) < len(actions):
                 failure, actions, improved = found, found.actions, True
                 start = min(start, len(actions) - chunk)
             else:
