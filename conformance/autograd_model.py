@@ -115,7 +115,6 @@ class TensorState:
     frozen: bool = False  # requires_grad switched off by hand
     switched_on_at: int | None = None  # when requires_grad_() turned it on
     updated_at: int | None = None  # when an in-place update last changed it
-    backward_at: int | None = None  # when a backward last accumulated into it
     reached_by: list[int] = field(default_factory=list)  # clock of each successful backward that reached it
     failed_by: list[int] = field(default_factory=list)  # clock of each failed backward that reached it
 
@@ -203,9 +202,9 @@ class AutogradModel:
         reached, pending = {root}, [root]
         while pending:
             state = self.tensors[pending.pop()]
-            following = (
-                [i for i, t in zip(state.node.inputs, state.node.tracked, strict=True) if t] if state.node else []
-            )
+            # Through detach, into constant inputs too: a detached input passes its gradient on to its source.
+            inputs = zip(state.node.inputs, state.node.tracked, strict=True) if state.node else ()
+            following = [i for i, t in inputs if t or through_detach]
             if through_detach and state.detached_from is not None:
                 following.append(state.detached_from)
             for name in following:
@@ -230,7 +229,8 @@ class AutogradModel:
             targets: list[tuple[str, np.ndarray]] = []
             if state.node is not None:
                 parts = vjp(state.node.op, state.node.values, state.node.result, g)
-                targets = [(i, p) for i, t, p in zip(state.node.inputs, state.node.tracked, parts, strict=True) if t]
+                inputs = zip(state.node.inputs, state.node.tracked, parts, strict=True)
+                targets = [(i, p) for i, t, p in inputs if t or through_detach]
             if through_detach and state.detached_from is not None:
                 targets.append((state.detached_from, g))
             for target, part in targets:
@@ -279,7 +279,6 @@ class AutogradModel:
             state = self.tensors[name]
             added[name] = grads[name]
             state.grad = grads[name].copy() if state.grad is None else state.grad + grads[name]
-            state.backward_at = clock
         for name in self._order(root):
             self.tensors[name].reached_by.append(clock)
         for node in plan.nodes:
@@ -334,7 +333,9 @@ class AutogradModel:
         storage.values = np.array(new_values, dtype=np.float64)
         storage.version += 1
         storage.updates.append((storage.version, name))
-        state.updated_at = self.tick()
+        clock = self.tick()
+        for alias in self.aliases(name):  # the values of every tensor over the storage changed
+            self.tensors[alias].updated_at = clock
 
     def ancestors(self, name: str) -> set[str]:
         """Every tensor ``name`` was computed from, itself included, whether it required grad or not."""

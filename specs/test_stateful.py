@@ -672,13 +672,13 @@ class AutogradPrograms(RuleBasedStateMachine):
 
     def _unexpected_error_clause(self, root: str, retain: bool, under_no_grad: bool) -> str:
         nodes, _ = self.model.graph(root)
-        if under_no_grad:
-            return "NG-4"
         failed = self.model.failed_backwards_through_its_leaves(root)
         if self.model.predates_another_backward_through_its_leaves(root) and not failed:
             return "MULTI-1"  # another output's backward through shared leaves spoiled this graph
         if failed:
             return "GRAPH-4"  # a failed backward left the leaves unusable
+        if under_no_grad:
+            return "NG-4"
         if any(node.retained and not node.freed for node in nodes):
             return "GRAPH-2"
         if any(node.freed for node in nodes):
