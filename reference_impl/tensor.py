@@ -207,6 +207,8 @@ class Tensor:
     def _accumulate_grad(self, g):
         """The engine's callback: add ``g`` into .grad, which keeps this tensor's dtype and shape, then run the
         post-accumulate-grad hooks. A recorded gradient (create_graph) is added out of place, keeping its graph."""
+        if not self.requires_grad:
+            return  # frozen after the forward: the flag counts when the gradient arrives, as in PyTorch (RG-6)
         if isinstance(g, Tensor):
             self._grad = g.clone() if self._grad is None else self._grad + g
         elif self._grad is None:

@@ -202,6 +202,19 @@ def test_frozen_parameter_keeps_grad_none(torch, check, freeze):
     check.equal(trainable.grad, [3.0, 8.0], "trainable.grad = x · frozen")
 
 
+@spec("RG-6", source="catalogue: probed on torch 2.13")
+def test_parameter_frozen_after_the_forward_keeps_grad_none(torch, check):
+    """A parameter frozen with requires_grad_(False) after the loss was computed, before backward, keeps
+    .grad None: the flag counts when the gradient arrives, not when the graph was built."""
+    w = torch.tensor([3.0, 4.0], requires_grad=True)
+    trainable = torch.tensor([5.0, 6.0], requires_grad=True)
+    loss = (w * trainable).sum()
+    w.requires_grad_(False)
+    loss.backward()
+    check.none(w.grad, "w.grad, w frozen after the forward")
+    check.equal(trainable.grad, [3.0, 4.0], "trainable.grad = w")
+
+
 @spec("NG-1", source="catalogue")
 def test_results_under_no_grad_are_untracked_leaves(torch, check):
     """Inside no_grad(), y = x * 2 of an x that requires grad has the values [2, 4] but does not require grad,

@@ -31,6 +31,6 @@ def _fill_the_tape(reached):
 
 backend = derive(
     "unreached-leaves-get-zeros",
-    breaks={"ACC-3", "DET-6", "AG-5"},
+    breaks={"ACC-3", "DET-6", "AG-5", "RG-6"},  # RG-6: a leaf taped, then frozen, gets zeros too
     **around_backward(after=_fill_the_tape, tensor_type=_Taped),
 )
