@@ -15,6 +15,11 @@ from conformance.results import CLAUSE_PROPERTY, VIOLATED_CLAUSE_PROPERTY
 BROKEN_BACKENDS = sorted(module.name for module in pkgutil.iter_modules(tests.broken.__path__))
 
 
+def broken_backend(module: str):
+    """The backend that ``tests/broken/<module>.py`` defines."""
+    return importlib.import_module(f"tests.broken.{module}").backend
+
+
 def outcomes_by_clause(pytester: pytest.Pytester, backend: str) -> dict[str, set[str]]:
     """Run every spec on ``backend``; map each clause to the outcomes of its specs."""
     recorder = pytester.inline_run(
@@ -42,7 +47,7 @@ def failing(outcomes: dict[str, set[str]]) -> set[str]:
 def test_broken_backend_fails_exactly_the_clauses_it_breaks(pytester: pytest.Pytester, module: str) -> None:
     """A broken backend that passes a clause it breaks reveals a spec that cannot fail;
     one that fails an extra clause reveals a spec that blames the wrong clause."""
-    backend = importlib.import_module(f"tests.broken.{module}").backend
+    backend = broken_backend(module)
     failed = failing(outcomes_by_clause(pytester, f"tests.broken.{module}:backend"))
     assert failed == set(backend.breaks), (
         f"{module}: missed {sorted(set(backend.breaks) - failed)}, unexpectedly failed {sorted(failed - set(backend.breaks))}"
@@ -63,7 +68,7 @@ def test_every_specified_clause_has_a_backend_that_breaks_it_alone(pytester: pyt
     other, so each clause's specs are shown to fail on their own account (`NOT_BREAKABLE_ALONE`
     clauses at least fail on some backend)."""
     specified = set(outcomes_by_clause(pytester, "torch"))
-    breaks = [importlib.import_module(f"tests.broken.{m}").backend.breaks for m in BROKEN_BACKENDS]
+    breaks = [broken_backend(m).breaks for m in BROKEN_BACKENDS]
     broken_alone = {clause for clauses in breaks if len(clauses) == 1 for clause in clauses}
     broken_at_all = set().union(*breaks)
     assert specified - broken_alone - set(NOT_BREAKABLE_ALONE) == set(), (

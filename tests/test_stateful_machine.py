@@ -3,7 +3,6 @@ names the clause, prints a program that reproduces the failure, and finds mygrad
 
 from __future__ import annotations
 
-import importlib
 import subprocess
 import sys
 
@@ -15,7 +14,7 @@ from conformance.cli import spec_run_args
 from conformance.registry import load_backend
 from specs.test_stateful import CHECKED_CLAUSES, run
 from tests.spec_runs import ROOT, load_json
-from tests.test_broken_backends import BROKEN_BACKENDS
+from tests.test_broken_backends import BROKEN_BACKENDS, broken_backend
 
 EXAMPLES = 500
 """Programs per broken backend: most are caught within their first hundred, and the run stops there."""
@@ -38,24 +37,22 @@ NOT_REACHED = {
 """Broken backends that break a clause the machine checks through an operation the machine never performs."""
 
 
-def _broken(module: str):
-    return importlib.import_module(f"tests.broken.{module}").backend
-
-
 STATEFUL_BREAKERS = [
-    m for m in BROKEN_BACKENDS if set(_broken(m).breaks) & set(CHECKED_CLAUSES) and m not in NOT_REACHED
+    m for m in BROKEN_BACKENDS if set(broken_backend(m).breaks) & set(CHECKED_CLAUSES) and m not in NOT_REACHED
 ]
 
 
 def test_not_reached_lists_only_breakers_of_checked_clauses() -> None:
     for module in NOT_REACHED:
-        assert set(_broken(module).breaks) & set(CHECKED_CLAUSES), f"{module} breaks no clause the machine checks"
+        assert set(broken_backend(module).breaks) & set(CHECKED_CLAUSES), (
+            f"{module} breaks no clause the machine checks"
+        )
 
 
 @pytest.mark.parametrize("module", STATEFUL_BREAKERS)
 def test_the_machine_catches_every_breaker_of_a_clause_it_checks(module: str) -> None:
     """Each broken backend whose clauses the machine checks fails it, attributed to a clause it breaks."""
-    backend = _broken(module)
+    backend = broken_backend(module)
     with pytest.raises(ConformanceFailure) as caught:
         run(backend, max_examples=EXAMPLES, **QUIET)
     assert caught.value.clause in backend.breaks, f"{module}: blamed {caught.value.clause}\n{caught.value}"
