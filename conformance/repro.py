@@ -171,12 +171,8 @@ def snippet(
         ),
         *(["import numpy"] if any("numpy." in a for a in case_lines + assignments) else []),
         *(["import pickle"] if any("pickle.loads(" in a for a in assignments) else []),
-        "from conformance.check import Check",
         *([f"from conformance.repro import {', '.join(helpers)}"] if helpers else []),
-        "from conformance.registry import load_backend",
-        "",
-        f"torch = load_backend({backend_name!r})",
-        "check = Check(torch)",
+        *_fixture_lines(backend_name),
         *(["note = print  # hypothesis's note() works only inside a test"] if "note" in used else []),
     ]
     if case_lines:
@@ -191,14 +187,20 @@ def standalone_program(body: str, backend_name: str, description: str) -> str:
     program that loads the backend as the fixtures do (a stateful spec's shrunk program)."""
     lines = [
         f"# Reproduces {description}; run it with python, from where the specs import.",
+        *_fixture_lines(backend_name),
+    ]
+    return "\n".join(lines) + "\n\n" + body + "\n"
+
+
+def _fixture_lines(backend_name: str) -> list[str]:
+    """What every repro program sets up before its body: the spec's fixtures ``torch`` and ``check``."""
+    return [
         "from conformance.check import Check",
         "from conformance.registry import load_backend",
         "",
         f"torch = load_backend({backend_name!r})",
         "check = Check(torch)",
-        "",
     ]
-    return "\n".join(lines) + "\n" + body + "\n"
 
 
 def _position(values: list[Any], value: Any) -> int:
